@@ -1,0 +1,6 @@
+from .csf import CSF, SelectiveFusionUnit
+from .embedding_assistant import EmbeddingAssistant
+from .gl_mixer import GLMixer
+from .pea import PEA
+
+__all__ = ['CSF', 'SelectiveFusionUnit', 'PEA', 'GLMixer', 'EmbeddingAssistant']

@@ -1,0 +1,3 @@
+from .distill_segmentor import DistillSegmentor
+
+__all__ = ['DistillSegmentor']

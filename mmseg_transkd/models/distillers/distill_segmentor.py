@@ -1,0 +1,310 @@
+"""A segmentor that trains an mmseg student with knowledge distilled from a frozen mmseg teacher."""
+import copy
+import os.path as osp
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.config import Config, ConfigDict
+from mmengine.logging import print_log
+from mmengine.runner.checkpoint import load_checkpoint
+from mmseg.models.segmentors import BaseSegmentor
+from mmseg.registry import MODELS, TASK_UTILS
+from mmseg.utils import OptSampleList, SampleList
+from torch import Tensor
+
+from mmseg_transkd.utils.checks import check_checkpoint_file
+
+SIDES = {'S': 'student', 'T': 'teacher', 'C': 'connector'}
+
+
+def _channels(t: Tensor) -> int:
+    """Channel count of an NCHW map (dim 1) or an NLC token tensor (last dim)."""
+    return t.shape[-1] if t.dim() == 3 else t.shape[1]
+
+
+def _describe(value) -> str:
+    if isinstance(value, Tensor):
+        return str(tuple(value.shape))
+    return '[' + ', '.join(_describe(v) for v in value) + ']'
+
+
+@MODELS.register_module()
+class DistillSegmentor(BaseSegmentor):
+    """Knowledge distillation wrapper around any mmseg segmentor (the student) and a frozen teacher.
+
+    The teacher is built from its own config, loaded from its checkpoint, frozen (``requires_grad=False``), kept in
+    eval mode whatever the runner does (drop-path, dropout off, BN statistics fixed) and run under ``no_grad`` only
+    as far as the recorded tensors need: its backbone (and neck), plus a head only if a teacher recorder sits in it.
+    Tensors are captured by forward hooks (recorders), fed through trainable connectors and compared by
+    distillation losses, all declared in the config. Validation, test and predict use the student alone, and
+    checkpoints hold the student and the connectors but never the teacher.
+
+    Tensor references: ``'S.<name>'`` / ``'T.<name>'`` are student / teacher recorders, ``'C.<name>'`` is the output
+    of a connector. Connectors run in dependency order.
+
+    Args:
+        student (dict): Config of the student segmentor (e.g. mmseg's SegFormer MiT-B0 model).
+        teacher (dict): ``dict(config=<model cfg dict or config file>, checkpoint=<path or URL>, strict=True)``.
+        student_recorders (dict): ``name -> recorder cfg`` for the student (see ``ModuleOutputsRecorder``).
+        teacher_recorders (dict): ``name -> recorder cfg`` for the teacher.
+        connectors (dict): ``name -> connector cfg``; each cfg has ``inputs`` (list of references, passed
+            positionally) and may have ``channels_from`` (``arg -> reference``): the constructor argument is filled
+            with the per-stage channel counts of the referenced tensors, measured by a probe forward at build time,
+            unless the config sets it. So channels and stage counts come from the networks, never from literals.
+        distill_losses (dict): ``name -> loss cfg``; each cfg has ``inputs`` (``forward argument -> reference``). The
+            name is the log key and must contain ``'loss'``.
+        probe_size (tuple[int, int]): Input size of the build-time probe forward. Defaults to (64, 64).
+        student_only (bool): Build the student alone (for testing or inference from a distillation checkpoint:
+            the teacher is not built or loaded and connector weights in a checkpoint are skipped). Defaults to False.
+        data_preprocessor (dict, optional): Defaults to the student's.
+    """
+
+    def __init__(self, student: dict, teacher: dict, student_recorders: Optional[dict] = None,
+                 teacher_recorders: Optional[dict] = None, connectors: Optional[dict] = None,
+                 distill_losses: Optional[dict] = None, probe_size: Tuple[int, int] = (64, 64),
+                 student_only: bool = False, data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = copy.deepcopy(student.get('data_preprocessor'))
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.student = MODELS.build(student)
+        self.student_only = student_only
+        if student_only:
+            self._register_load_state_dict_pre_hook(self._drop_non_student_keys)
+            return
+
+        self.teacher = self._build_teacher(teacher)
+        self._register_state_dict_hook(self._drop_teacher_keys)
+        self.register_load_state_dict_post_hook(self._ignore_missing_teacher_keys)
+        self._teacher_input_map = self._teacher_normalisation()
+
+        self.recorders: Dict[str, object] = {}
+        for side, model, cfgs in (('S', self.student, student_recorders), ('T', self.teacher, teacher_recorders)):
+            for name, cfg in (cfgs or {}).items():
+                recorder = TASK_UTILS.build(cfg)
+                try:
+                    recorder.attach(model)
+                except ValueError as err:
+                    raise ValueError(f'model.{SIDES[side]}_recorders.{name}: {err}') from None
+                self.recorders[f'{side}.{name}'] = recorder
+        self._teacher_heads = sorted({src.split('.')[0] for ref, r in self.recorders.items() if ref.startswith('T.')
+                                      for src in r.sources if src.split('.')[0].endswith('head')})
+
+        probe = self._probe(probe_size)
+        self.connectors = nn.ModuleDict()
+        self._connector_inputs: Dict[str, List[str]] = {}
+        for name, cfg in self._ordered_connectors(connectors or {}):
+            self._build_connector(name, cfg, probe)
+        self.distill_losses = nn.ModuleDict()
+        self._loss_inputs: Dict[str, Dict[str, str]] = {}
+        for name, cfg in (distill_losses or {}).items():
+            self._build_loss(name, cfg, probe)
+
+    # ------------------------------------------------------------------ building
+    def _build_teacher(self, cfg: dict) -> nn.Module:
+        if not isinstance(cfg, dict) or 'config' not in cfg or 'checkpoint' not in cfg:
+            raise ValueError('model.teacher must be dict(config=<teacher model cfg or config file>, '
+                             f'checkpoint=<path or URL>), got {cfg!r}')
+        model_cfg = cfg['config']
+        if isinstance(model_cfg, str):
+            if not model_cfg.startswith('mmseg::') and not osp.isfile(model_cfg):
+                raise FileNotFoundError(f'model.teacher.config: config file "{model_cfg}" not found.')
+            model_cfg = Config.fromfile(model_cfg)['model']
+        check_checkpoint_file(cfg['checkpoint'], 'model.teacher.checkpoint')
+        teacher = MODELS.build(copy.deepcopy(model_cfg))
+        try:
+            load_checkpoint(teacher, cfg['checkpoint'], map_location='cpu', strict=cfg.get('strict', True),
+                            logger='current')
+        except RuntimeError as err:
+            raise RuntimeError(f'model.teacher.checkpoint: "{cfg["checkpoint"]}" does not fit the teacher built from '
+                               f'model.teacher.config: {err}. Use the checkpoint trained with that config, or set '
+                               'model.teacher.strict=False to load the matching part only.') from None
+        teacher.requires_grad_(False)
+        teacher.eval()
+        teacher.is_init = True  # loaded weights; init_weights() must not overwrite them
+        return teacher
+
+    def _teacher_normalisation(self) -> Optional[Tuple[Tensor, Tensor, bool]]:
+        """``(scale, shift, flip)`` mapping the student's normalised input to the teacher's, or None if equal."""
+        s_pre, t_pre = self.data_preprocessor, getattr(self.teacher, 'data_preprocessor', None)
+        if t_pre is None:
+            return None
+        flip = getattr(s_pre, 'channel_conversion', False) != getattr(t_pre, 'channel_conversion', False)
+        ones, zeros = torch.ones(3, 1, 1), torch.zeros(3, 1, 1)
+        s_mean, s_std = (s_pre.mean, s_pre.std) if getattr(s_pre, '_enable_normalize', False) else (zeros, ones)
+        t_mean, t_std = (t_pre.mean, t_pre.std) if getattr(t_pre, '_enable_normalize', False) else (zeros, ones)
+        if not flip and torch.equal(s_mean, t_mean) and torch.equal(s_std, t_std):
+            return None
+        if flip:
+            t_mean, t_std = t_mean.flip(0), t_std.flip(0)
+        # x_t = (x_s * s_std + s_mean - t_mean) / t_std
+        return s_std / t_std, (s_mean - t_mean) / t_std, flip
+
+    @staticmethod
+    def _ordered_connectors(cfgs: dict) -> List[Tuple[str, dict]]:
+        """Connectors in dependency order (a connector reading ``C.x`` comes after x)."""
+        pending, done, order = dict(cfgs), set(), []
+        while pending:
+            ready = [n for n, c in pending.items()
+                     if all(not r.startswith('C.') or r[2:] in done for r in c.get('inputs', []))]
+            if not ready:
+                raise ValueError(f'model.connectors: unresolvable or cyclic inputs among {sorted(pending)} '
+                                 f'(inputs: { {n: c.get("inputs") for n, c in pending.items()} })')
+            for n in ready:
+                order.append((n, pending.pop(n)))
+                done.add(n)
+        return order
+
+    @torch.no_grad()
+    def _probe(self, size: Tuple[int, int]) -> Dict[str, object]:
+        """Runs student and teacher once on a small input and returns every recorded tensor by reference."""
+        modes = [(m, m.training) for m in self.modules()]
+        self.eval()
+        gen = torch.Generator().manual_seed(0)
+        x = torch.randn(1, 3, *size, generator=gen)
+        try:
+            self._set_recording(True)
+            self._teacher_forward(x)
+            self.student.extract_feat(x)
+            if any(s.split('.')[0].endswith('head') for ref, r in self.recorders.items() if ref.startswith('S.')
+                   for s in r.sources):
+                self.student._forward(x)
+            return {ref: r.value for ref, r in self.recorders.items()}
+        except Exception as err:
+            raise RuntimeError(f'model: the build-time probe forward at input size {size} failed ({err}). Set '
+                               'model.probe_size to an input size both networks accept.') from err
+        finally:
+            self._set_recording(False)
+            for m, mode in modes:
+                m.training = mode
+
+    def _resolve(self, where: str, ref: str, probe: Dict[str, object]):
+        if not isinstance(ref, str) or ref[:2] not in ('S.', 'T.', 'C.'):
+            raise ValueError(f'{where}: "{ref}" is not a tensor reference; use S.<recorder>, T.<recorder> or '
+                             'C.<connector>.')
+        if ref not in probe:
+            known = sorted(probe)
+            raise ValueError(f'{where}: unknown tensor reference "{ref}"; known: {known}.')
+        return probe[ref]
+
+    def _build_connector(self, name: str, cfg: dict, probe: Dict[str, object]) -> None:
+        where = f'model.connectors.{name}'
+        cfg = copy.deepcopy(dict(cfg))
+        inputs = list(cfg.pop('inputs', []))
+        if not inputs:
+            raise ValueError(f'{where}: set inputs=[...] (tensor references passed to the connector).')
+        for arg, ref in cfg.pop('channels_from', {}).items():
+            if cfg.get(arg) is None:
+                value = self._resolve(f'{where}.channels_from.{arg}', ref, probe)
+                cfg[arg] = [_channels(t) for t in value] if isinstance(value, list) else _channels(value)
+        args = [self._resolve(f'{where}.inputs', ref, probe) for ref in inputs]
+        try:
+            connector = MODELS.build(cfg)
+            training = connector.training
+            connector.eval()
+            with torch.no_grad():
+                probe[f'C.{name}'] = connector(*args)
+            connector.train(training)
+        except (ValueError, RuntimeError, TypeError) as err:
+            shapes = '; '.join(f'{ref} {_describe(a)}' for ref, a in zip(inputs, args))
+            raise ValueError(f'{where} ({cfg.get("type")}): cannot align student and teacher: {err} '
+                             f'[inputs: {shapes}]') from None
+        self.connectors[name] = connector
+        self._connector_inputs[name] = inputs
+
+    def _build_loss(self, name: str, cfg: dict, probe: Dict[str, object]) -> None:
+        where = f'model.distill_losses.{name}'
+        if 'loss' not in name:
+            raise ValueError(f'{where}: the name is the log key and must contain "loss" (e.g. loss_{name}) so the '
+                             'runner adds it to the total loss.')
+        cfg = copy.deepcopy(dict(cfg))
+        inputs = dict(cfg.pop('inputs', {}))
+        if not inputs:
+            raise ValueError(f'{where}: set inputs=dict(<forward arg>=<tensor reference>, ...).')
+        args = {arg: self._resolve(f'{where}.inputs.{arg}', ref, probe) for arg, ref in inputs.items()}
+        loss = MODELS.build(cfg)
+        try:
+            with torch.no_grad():
+                value = loss(**args)
+            if not isinstance(value, Tensor) or value.dim() != 0:
+                raise ValueError(f'the loss must return a scalar tensor, got {_describe(value)}')
+        except (ValueError, RuntimeError, TypeError) as err:
+            sides = '; '.join(f'{arg}={ref} ({SIDES[ref[0]]}) {_describe(args[arg])}' for arg, ref in inputs.items())
+            raise ValueError(f'{where} ({cfg.get("type")}): student and teacher cannot be compared: {err} '
+                             f'[{sides}]') from None
+        self.distill_losses[name] = loss
+        self._loss_inputs[name] = inputs
+
+    # ------------------------------------------------------------- state / mode
+    @staticmethod
+    def _drop_teacher_keys(module, state_dict, prefix, local_metadata):
+        for key in [k for k in state_dict if k.startswith(prefix + 'teacher.')]:
+            del state_dict[key]
+        return state_dict
+
+    @staticmethod
+    def _ignore_missing_teacher_keys(module, incompatible_keys) -> None:
+        incompatible_keys.missing_keys[:] = [k for k in incompatible_keys.missing_keys
+                                             if not k.startswith('teacher.') and '.teacher.' not in k]
+
+    @staticmethod
+    def _drop_non_student_keys(state_dict, prefix, *args) -> None:
+        for key in [k for k in state_dict if k.startswith(prefix) and not k.startswith(prefix + 'student.')]:
+            del state_dict[key]
+
+    def train(self, mode: bool = True) -> 'DistillSegmentor':
+        """Sets the train mode of the student and connectors; the teacher stays in eval mode."""
+        super().train(mode)
+        if not self.student_only:
+            self.teacher.eval()
+        return self
+
+    # ------------------------------------------------------------------ forward
+    def _set_recording(self, enabled: bool) -> None:
+        for recorder in self.recorders.values():
+            recorder.enabled = enabled
+            if not enabled:
+                recorder.reset()
+
+    @torch.no_grad()
+    def _teacher_forward(self, inputs: Tensor) -> None:
+        if self._teacher_input_map is not None:
+            scale, shift, flip = self._teacher_input_map
+            if flip:
+                inputs = inputs.flip(1)
+            inputs = inputs * scale.to(inputs) + shift.to(inputs)
+        feats = self.teacher.extract_feat(inputs)
+        for head in self._teacher_heads:
+            getattr(self.teacher, head)(feats)
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        """Student decode loss(es) plus every distillation loss, each under its own key."""
+        if self.student_only:
+            raise RuntimeError('DistillSegmentor was built with student_only=True and cannot train; remove '
+                               'model.student_only from the config.')
+        self._set_recording(True)
+        try:
+            self._teacher_forward(inputs)
+            losses = self.student.loss(inputs, data_samples)
+            tensors = {ref: r.value for ref, r in self.recorders.items()}
+            for name, connector in self.connectors.items():
+                tensors[f'C.{name}'] = connector(*[tensors[ref] for ref in self._connector_inputs[name]])
+            for name, loss in self.distill_losses.items():
+                losses[name] = loss(**{arg: tensors[ref] for arg, ref in self._loss_inputs[name].items()})
+        finally:
+            self._set_recording(False)
+        return losses
+
+    def predict(self, inputs: Tensor, data_samples: OptSampleList = None) -> SampleList:
+        return self.student.predict(inputs, data_samples)
+
+    def _forward(self, inputs: Tensor, data_samples: OptSampleList = None) -> Tensor:
+        return self.student._forward(inputs, data_samples)
+
+    def extract_feat(self, inputs: Tensor) -> List[Tensor]:
+        return self.student.extract_feat(inputs)
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
+        return self.student.encode_decode(inputs, batch_img_metas)

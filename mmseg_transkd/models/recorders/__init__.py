@@ -1,0 +1,3 @@
+from .module_recorder import ModuleInputsRecorder, ModuleOutputsRecorder
+
+__all__ = ['ModuleInputsRecorder', 'ModuleOutputsRecorder']

@@ -1,0 +1,7 @@
+from .checks import check_checkpoint_file, check_data_roots, check_distiller_inputs
+from .export import export_student
+from .runtime import build_runner, setup_distributed
+from .safe_load import register_safe_globals
+
+__all__ = ['check_checkpoint_file', 'check_data_roots', 'check_distiller_inputs', 'export_student', 'build_runner',
+           'setup_distributed', 'register_safe_globals']

@@ -1,0 +1,75 @@
+"""Export of a deployable student from a distillation checkpoint."""
+import os
+import os.path as osp
+import tempfile
+from typing import Optional
+
+import torch
+from mmengine.config import Config
+
+STUDENT_PREFIX = 'student.'
+
+
+def _atomic_save(obj, path: str) -> None:
+    """Writes ``obj`` to ``path`` through a temporary file in the same folder, so a failure leaves no half file."""
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
+    os.close(fd)
+    try:
+        if isinstance(obj, str):
+            with open(tmp, 'w') as f:
+                f.write(obj)
+        else:
+            torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        os.remove(tmp)
+        raise
+
+
+def export_student(checkpoint: str, out: str, config: Optional[str] = None) -> dict:
+    """Writes the student of a ``DistillSegmentor`` checkpoint as a plain mmseg checkpoint.
+
+    The result holds ``state_dict`` (student keys without the ``student.`` prefix; no connector and no teacher keys)
+    and ``meta`` (``dataset_meta`` and the source), so mmseg's ``init_model(student_config, out)`` loads it with no
+    missing or unexpected keys. With ``config`` (the distillation config), the student's own config is written next to
+    it as ``<out without .pth>.py``.
+
+    Returns:
+        dict: ``checkpoint`` and ``config`` paths written and the number of exported and dropped keys.
+
+    Raises:
+        FileNotFoundError: ``checkpoint`` or ``config`` does not exist.
+        ValueError: ``checkpoint`` is not a distillation checkpoint (e.g. already a plain mmseg checkpoint).
+    """
+    for path, what in ((checkpoint, 'checkpoint'), (config, 'config')):
+        if path is not None and not osp.isfile(path):
+            raise FileNotFoundError(f'{what} file "{path}" not found.')
+    ckpt = torch.load(checkpoint, map_location='cpu')
+    state = ckpt.get('state_dict') if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict):
+        raise ValueError(f'"{checkpoint}" is not an MMEngine checkpoint (no "state_dict"); give the .pth that '
+                         'tools/train.py wrote for a distillation config.')
+    student = {k[len(STUDENT_PREFIX):]: v for k, v in state.items() if k.startswith(STUDENT_PREFIX)}
+    if not student:
+        raise ValueError(f'"{checkpoint}" has no "{STUDENT_PREFIX}*" weights, so it is not a distillation checkpoint '
+                         f'(first keys: {list(state)[:3]}). A plain mmseg checkpoint is already deployable as it is.')
+    meta = {'source': osp.abspath(checkpoint), 'exported_by': 'mmseg_transkd.export_student'}
+    src_meta = ckpt.get('meta') or {}
+    for key in ('dataset_meta', 'iter', 'epoch'):
+        if key in src_meta:
+            meta[key] = src_meta[key]
+    cfg_path = None
+    if config is not None:
+        cfg = Config.fromfile(config)
+        if cfg.model.get('type') != 'DistillSegmentor':
+            raise ValueError(f'config "{config}" has model.type={cfg.model.get("type")!r}, not a DistillSegmentor.')
+        student_model = cfg.model.student
+        if 'data_preprocessor' not in student_model and cfg.model.get('data_preprocessor'):
+            student_model.data_preprocessor = cfg.model.data_preprocessor
+        cfg.model = student_model
+        cfg_path = osp.splitext(out)[0] + '.py'
+        _atomic_save(cfg.pretty_text, cfg_path)
+    _atomic_save({'meta': meta, 'state_dict': student}, out)
+    return dict(checkpoint=out, config=cfg_path, exported=len(student), dropped=len(state) - len(student))

@@ -1,0 +1,72 @@
+"""Shared set-up of the train / test entry points: CPU distributed runs and clean failures."""
+import os
+import os.path as osp
+import shutil
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+
+def _sync_bn_to_bn(node: Any) -> int:
+    """Replaces ``SyncBN`` norm configs by ``BN`` in place; returns how many were replaced."""
+    count = 0
+    if isinstance(node, dict):
+        if node.get('type') == 'SyncBN':
+            node['type'] = 'BN'
+            count += 1
+        for value in node.values():
+            count += _sync_bn_to_bn(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            count += _sync_bn_to_bn(value)
+    return count
+
+
+def setup_distributed(cfg: Config, launcher: str) -> None:
+    """Makes ``--launcher pytorch`` work without a GPU (gloo), as measured with MMEngine 0.10.7.
+
+    Three things break a CPU run otherwise: MMEngine's ``init_dist`` calls ``torch.cuda.set_device`` (we start the gloo
+    process group first, so the runner skips it), its default DDP wrapper passes ``device_ids=[LOCAL_RANK]`` (CPU
+    modules need ``None``), and ``SyncBatchNorm`` raises on CPU tensors once a process group exists (we use BN).
+    With a GPU nothing is changed.
+    """
+    if launcher == 'none' or torch.cuda.is_available():
+        return
+    if launcher != 'pytorch':
+        raise ValueError(f'--launcher {launcher} needs GPUs; on CPU use --launcher pytorch (tools/dist_train.sh).')
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    wrapper = dict(cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False)))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+    replaced = _sync_bn_to_bn(cfg.model)
+    if replaced:
+        print_log(f'CPU distributed run: {replaced} SyncBN layer config(s) replaced by BN (SyncBN needs GPUs).',
+                  logger='current')
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Builds the runner; if that fails, removes what this attempt wrote to the work_dir, then re-raises."""
+    work_dir = osp.abspath(cfg.work_dir)
+    existed = osp.isdir(work_dir)
+    before = set(os.listdir(work_dir)) if existed else set()
+    try:
+        if 'runner_type' in cfg:
+            from mmseg.registry import RUNNERS
+            return RUNNERS.build(cfg)
+        return Runner.from_cfg(cfg)
+    except BaseException:
+        if not existed:
+            shutil.rmtree(work_dir, ignore_errors=True)
+        elif osp.isdir(work_dir):
+            for name in set(os.listdir(work_dir)) - before:
+                path = osp.join(work_dir, name)
+                shutil.rmtree(path, ignore_errors=True) if osp.isdir(path) else os.remove(path)
+        raise

@@ -1,0 +1,173 @@
+"""The DistillSegmentor on a tiny MiT pair: frozen teacher, hooks, loss keys, checkpoint contents, bad input."""
+import copy
+
+import pytest
+import torch
+from mmengine.optim import OptimWrapper
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from mmengine.structures import PixelData
+
+from tiny import tiny_cfg, write_teacher_checkpoint
+
+
+def build(variant, city_root, tmp_path, **overrides):
+    cfg = tiny_cfg(variant, city_root, str(tmp_path / 'work'))
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.update(overrides)
+    return MODELS.build(model_cfg), cfg
+
+
+def fake_batch(n=2, hw=(64, 64), seed=0):
+    g = torch.Generator().manual_seed(seed)
+    inputs = [torch.randint(0, 255, (3, *hw), generator=g, dtype=torch.uint8) for _ in range(n)]
+    samples = []
+    for _ in range(n):
+        s = SegDataSample(metainfo=dict(img_shape=hw, ori_shape=hw, pad_shape=hw))
+        s.gt_sem_seg = PixelData(data=torch.randint(0, 19, (1, *hw), generator=g))
+        samples.append(s)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+@pytest.mark.parametrize('variant,keys', [('base', {'loss_csf', 'loss_pea'}), ('gl', {'loss_csf', 'loss_pea'}),
+                                          ('ea', {'loss_csf', 'loss_pea'})])
+def test_train_steps_keep_teacher_frozen(variant, keys, city_root, tmp_path):
+    model, _ = build(variant, city_root, tmp_path)
+    teacher_before = {k: v.clone() for k, v in model.teacher.state_dict().items()}
+    optim = OptimWrapper(torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3))
+    model.train()
+    assert not any(m.training for m in model.teacher.modules()), 'teacher must stay in eval mode'
+    assert not any(p.requires_grad for p in model.teacher.parameters())
+    student_before = {k: v.clone() for k, v in model.student.state_dict().items()}
+    for step in range(2):
+        log_vars = model.train_step(fake_batch(seed=step), optim)
+        assert keys | {'decode.loss_ce', 'loss'} <= set(log_vars)
+        assert all(torch.isfinite(torch.as_tensor(v)) for v in log_vars.values())
+    for k, v in model.teacher.state_dict().items():
+        assert torch.equal(v, teacher_before[k]), f'teacher tensor {k} changed'
+    assert any(not torch.equal(v, student_before[k]) for k, v in model.student.state_dict().items())
+    # one explicit backward: the teacher gets no gradient, every connector parameter does (DDP needs no
+    # find_unused_parameters), and the KD terms alone reach the student backbone
+    data = model.data_preprocessor(fake_batch(seed=5), True)
+    losses = model.loss(**data)
+    sum(v for k, v in losses.items() if k in keys).backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
+    assert all(p.grad is not None for p in model.connectors.parameters())
+    assert model.student.backbone.layers[0][0].projection.weight.grad.abs().sum() > 0
+
+
+def test_recorded_tensors_are_mit_stages_and_patch_embeddings(city_root, tmp_path):
+    model, _ = build('ea', city_root, tmp_path)
+    x = torch.randn(2, 3, 64, 64)
+    model._set_recording(True)
+    model._teacher_forward(x)
+    model.student.extract_feat(x)
+    got = {ref: [tuple(t.shape) for t in r.value] for ref, r in model.recorders.items()}
+    model._set_recording(False)
+    assert got['S.feats'] == [(2, 8, 16, 16), (2, 16, 8, 8), (2, 40, 4, 4), (2, 64, 2, 2)]
+    assert got['T.feats'] == [(2, 16, 16, 16), (2, 32, 8, 8), (2, 80, 4, 4), (2, 128, 2, 2)]
+    assert got['S.embeds'] == [(2, 256, 8), (2, 64, 16), (2, 16, 40), (2, 4, 64)]
+    assert got['T.embeds'] == [(2, 256, 16), (2, 64, 32), (2, 16, 80), (2, 4, 128)]
+    assert got['S.stage_inputs'] == [(2, 3, 64, 64), (2, 8, 16, 16), (2, 16, 8, 8), (2, 40, 4, 4)]
+    # channels came from the networks
+    assert [u.conv2.conv.out_channels for u in model.connectors.csf.units] == [16, 32, 80, 128]
+    assert [p.in_features for p in model.connectors.pea.projs] == [8, 16, 40, 64]
+    # hooks record nothing outside loss(): validation keeps no tensors alive
+    model.eval()
+    model._forward(x)
+    assert all(v is None for r in model.recorders.values() for v in r._slots)
+
+
+def test_teacher_runs_backbone_only(city_root, tmp_path):
+    model, _ = build('base', city_root, tmp_path)
+    calls = []
+    model.teacher.decode_head.register_forward_hook(lambda *a: calls.append(1))
+    model.train()
+    model.train_step(fake_batch(), OptimWrapper(torch.optim.SGD(model.connectors.parameters(), lr=0.0)))
+    assert calls == []
+
+
+def test_checkpoint_state_has_no_teacher(city_root, tmp_path):
+    model, _ = build('gl', city_root, tmp_path)
+    keys = list(model.state_dict())
+    assert not any(k.startswith('teacher.') for k in keys)
+    assert any(k.startswith('student.backbone.') for k in keys)
+    assert {'connectors.gl.alpha', 'connectors.gl.beta'} <= set(keys)
+    result = model.load_state_dict(model.state_dict(), strict=True)  # missing teacher keys are not an error
+    assert result.missing_keys == [] and result.unexpected_keys == []
+
+
+def test_student_only_loads_a_distillation_checkpoint(city_root, tmp_path):
+    model, cfg = build('ea', city_root, tmp_path)
+    student_only = MODELS.build(dict(copy.deepcopy(cfg.model), student_only=True))
+    assert not hasattr(student_only, 'teacher') and len(list(student_only.parameters())) == len(
+        list(model.student.parameters()))
+    result = student_only.load_state_dict(model.state_dict(), strict=True)
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    model.eval(), student_only.eval()
+    x = torch.randn(1, 3, 64, 64)
+    torch.testing.assert_close(student_only._forward(x), model._forward(x))
+    with pytest.raises(RuntimeError, match='student_only'):
+        student_only.loss(x, [])
+
+
+def test_teacher_input_is_renormalised_when_preprocessors_differ(city_root, tmp_path):
+    cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
+    teacher = copy.deepcopy(cfg.model.teacher.config)
+    teacher['data_preprocessor'].update(mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0])
+    ckpt = write_teacher_checkpoint(teacher, str(tmp_path / 't.pth'))
+    model = MODELS.build(dict(copy.deepcopy(cfg.model), teacher=dict(config=teacher, checkpoint=ckpt)))
+    seen = []
+    model.teacher.backbone.register_forward_pre_hook(lambda m, args: seen.append(args[0]))
+    raw = torch.rand(1, 3, 64, 64) * 255
+    s_in = (raw - model.data_preprocessor.mean) / model.data_preprocessor.std
+    model._teacher_forward(s_in)
+    torch.testing.assert_close(seen[0], raw / 255, rtol=1e-5, atol=1e-5)
+
+
+def test_missing_teacher_checkpoint_is_named(city_root, tmp_path):
+    cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
+    cfg.model.teacher.checkpoint = str(tmp_path / 'nope.pth')
+    with pytest.raises(FileNotFoundError, match=r'model\.teacher\.checkpoint: checkpoint file ".*nope\.pth" not found'):
+        MODELS.build(cfg.model)
+
+
+def test_wrong_teacher_checkpoint_is_named(city_root, tmp_path):
+    cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
+    other = copy.deepcopy(cfg.model.student.to_dict())  # a student-sized checkpoint given as the teacher's
+    cfg.model.teacher.checkpoint = write_teacher_checkpoint(other, str(tmp_path / 'student.pth'))
+    with pytest.raises(RuntimeError, match=r'model\.teacher\.checkpoint: .* does not fit the teacher'):
+        MODELS.build(cfg.model)
+
+
+def test_stage_count_mismatch_fails_at_build_naming_both_sides(city_root, tmp_path):
+    cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
+    teacher = copy.deepcopy(cfg.model.teacher.config)
+    teacher['backbone']['out_indices'] = (0, 1, 2)
+    teacher['decode_head'].update(in_channels=[16, 32, 80], in_index=[0, 1, 2])
+    ckpt = write_teacher_checkpoint(teacher, str(tmp_path / 't3.pth'))
+    cfg.model.teacher = dict(config=teacher, checkpoint=ckpt)
+    with pytest.raises(ValueError, match=r'model\.connectors\.csf \(CSF\).*student has 4 stages.*teacher has 3'):
+        MODELS.build(cfg.model)
+
+
+def test_token_grid_mismatch_fails_at_build_naming_both_sides(city_root, tmp_path):
+    cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
+    teacher = copy.deepcopy(cfg.model.teacher.config)
+    teacher['backbone']['strides'] = [2, 2, 2, 2]  # teacher patch grid twice as fine as the student's
+    ckpt = write_teacher_checkpoint(teacher, str(tmp_path / 't_stride.pth'))
+    cfg.model.teacher = dict(config=teacher, checkpoint=ckpt)
+    with pytest.raises(ValueError, match=r'model\.distill_losses\.loss_csf .*student .*teacher'):
+        MODELS.build(cfg.model)
+
+
+def test_unknown_reference_and_bad_loss_name(city_root, tmp_path):
+    cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
+    bad = copy.deepcopy(cfg.model)
+    bad.connectors.pea.inputs = ['S.embedz']
+    with pytest.raises(ValueError, match=r'model\.connectors\.pea\.inputs: unknown tensor reference "S\.embedz"'):
+        MODELS.build(bad)
+    bad = copy.deepcopy(cfg.model)
+    bad.distill_losses['pea_term'] = bad.distill_losses.pop('loss_pea')
+    with pytest.raises(ValueError, match='must contain "loss"'):
+        MODELS.build(bad)

@@ -1,0 +1,79 @@
+"""Each distillation loss against a hand computation on small tensors."""
+import math
+
+import pytest
+import torch
+
+from mmseg_transkd.models.losses import ChannelWiseDivergence, HCLoss, StageMSELoss
+
+
+def test_hcl_hand_computed():
+    # f_s = k/16 for k = 0..15 on a 4x4 grid, f_t = 0. Level 4 is skipped (4 >= h = 4); levels 2 and 1 get 1/2, 1/4.
+    f_s = (torch.arange(16.) / 16).view(1, 1, 4, 4)
+    f_t = torch.zeros(1, 1, 4, 4)
+    full = sum(k * k for k in range(16)) / 256 / 16           # mean((k/16)^2) = 1240/4096
+    quads = [(0 + 1 + 4 + 5) / 4, (2 + 3 + 6 + 7) / 4, (8 + 9 + 12 + 13) / 4, (10 + 11 + 14 + 15) / 4]
+    pooled2 = sum((q / 16) ** 2 for q in quads) / 4             # 2x2 average pooling
+    pooled1 = (7.5 / 16) ** 2                                   # global average
+    expected = (full + 0.5 * pooled2 + 0.25 * pooled1) / (1 + 0.5 + 0.25)
+    assert HCLoss()(f_s, f_t).item() == pytest.approx(expected, rel=1e-6)
+    assert HCLoss(loss_weight=3.0)([f_s, f_s], [f_t, f_t]).item() == pytest.approx(6 * expected, rel=1e-6)
+
+
+def test_hcl_all_levels_at_large_maps():
+    # With h >= 16 all three levels count: weights 1, 1/2, 1/4, 1/8 and denominator 1.875. A constant difference c
+    # gives MSE c^2 at every level, so the loss is c^2 exactly.
+    s, t = torch.full((2, 3, 16, 32), 3.0), torch.full((2, 3, 16, 32), 1.0)
+    assert HCLoss()(s, t).item() == pytest.approx(4.0)
+    # Different values per level: only the full-resolution term sees a zero-mean checkerboard.
+    board = (torch.arange(16).view(-1, 1) + torch.arange(32)).remainder(2).float().mul(2).sub(1).expand(1, 1, 16, 32)
+    assert HCLoss()(board, torch.zeros_like(board)).item() == pytest.approx(1.0 / 1.875)
+
+
+def test_hcl_teacher_gets_no_gradient():
+    s = torch.randn(1, 2, 8, 8, requires_grad=True)
+    t = torch.randn(1, 2, 8, 8, requires_grad=True)
+    HCLoss()(s, t).backward()
+    assert s.grad is not None and t.grad is None
+
+
+def test_stage_mse_hand_computed():
+    s = [torch.ones(1, 2, 3), torch.full((2, 4, 5), 2.0)]
+    t = [torch.zeros(1, 2, 3), torch.zeros(2, 4, 5)]
+    # 0.1 * 1 + 0.5 * 4 = 2.1, times loss_weight 2
+    assert StageMSELoss(stage_weights=(0.1, 0.5), loss_weight=2.0)(s, t).item() == pytest.approx(4.2)
+    assert StageMSELoss()(s, t).item() == pytest.approx(5.0)
+    with pytest.raises(ValueError, match='stage_weights has 1 entries but 2 stages'):
+        StageMSELoss(stage_weights=(1.0,))(s, t)
+    with pytest.raises(ValueError, match=r'stage 2 of the student is \(2, 4, 5\) but the teacher is \(2, 4, 6\)'):
+        StageMSELoss()(s, [t[0], torch.zeros(2, 4, 6)])
+
+
+def _kl(p, q):
+    return sum(pi * math.log(pi / qi) for pi, qi in zip(p, q))
+
+
+def _softmax(xs):
+    z = sum(math.exp(x) for x in xs)
+    return [math.exp(x) / z for x in xs]
+
+
+@pytest.mark.parametrize('tau', [1.0, 2.0])
+def test_cwd_channel_hand_computed(tau):
+    # Two channels over two positions, batch 1: the loss is T^2 * (KL_ch0 + KL_ch1) / (n * c) with n*c = 2.
+    s = torch.tensor([[[[0.0, 0.0]], [[1.0, -1.0]]]])
+    t = torch.tensor([[[[math.log(3), 0.0]], [[0.0, 2.0]]]])
+    kls = [_kl(_softmax([v / tau for v in t[0, c, 0].tolist()]), _softmax([v / tau for v in s[0, c, 0].tolist()]))
+           for c in range(2)]
+    expected = tau ** 2 * sum(kls) / 2
+    assert ChannelWiseDivergence(tau=tau)(s, t).item() == pytest.approx(expected, rel=1e-5)
+    assert ChannelWiseDivergence(tau=tau, loss_weight=0.5)([s, s], [t, t]).item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_cwd_spatial_hand_computed():
+    # Softmax over the 2 channels at each of the 2 positions; divided by n*h*w = 2.
+    s = torch.tensor([[[[0.0, 1.0]], [[0.0, -1.0]]]])
+    t = torch.tensor([[[[1.0, 0.0]], [[0.0, 0.0]]]])
+    kls = [_kl(_softmax(t[0, :, 0, j].tolist()), _softmax(s[0, :, 0, j].tolist())) for j in range(2)]
+    assert ChannelWiseDivergence(norm='spatial')(s, t).item() == pytest.approx(sum(kls) / 2, rel=1e-5)
+    assert ChannelWiseDivergence()(t, t).item() == pytest.approx(0.0, abs=1e-7)

@@ -1,0 +1,107 @@
+"""Tiny MiT teacher/student pairs and Cityscapes-layout data for tests (CPU, seconds, no downloads)."""
+import copy
+import os.path as osp
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from mmengine.config import Config
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = {
+    'base': REPO / 'configs/transkd/segformer_b2_b0_city.py',
+    'gl': REPO / 'configs/transkd/segformer_b2_b0_city_gl.py',
+    'ea': REPO / 'configs/transkd/segformer_b2_b0_city_ea.py',
+}
+CROP = (64, 64)
+IMG_HW = (64, 128)
+# MiT layout (4 stages, heads 1/2/5/8, sr 8/4/2/1, patch 7/3/3/3) with reduced widths and depths.
+STUDENT_DIMS, STUDENT_DEPTHS = 8, [1, 1, 1, 1]  # channels 8, 16, 40, 64
+TEACHER_DIMS, TEACHER_DEPTHS = 16, [1, 2, 1, 1]  # channels 16, 32, 80, 128
+
+
+def shrink_mit(model: dict, embed_dims: int, depths: list, head_channels: int) -> dict:
+    """Shrinks an mmseg SegFormer model config in place (no pretrained init, whole-image inference)."""
+    heads = model['backbone']['num_heads']
+    model['backbone'].update(embed_dims=embed_dims, num_layers=depths, init_cfg=None)
+    model['decode_head'].update(in_channels=[embed_dims * h for h in heads], channels=head_channels)
+    model['test_cfg'] = dict(mode='whole')
+    model['data_preprocessor']['size'] = CROP
+    return model
+
+
+def write_cityscapes_like(root: str, n_train: int = 4, n_val: int = 2, seed: int = 0) -> str:
+    """Writes random-rectangle scenes in the Cityscapes folder layout (leftImg8bit/, gtFine/*_labelTrainIds.png)."""
+    rng = np.random.default_rng(seed)
+    h, w = IMG_HW
+    for split, n in (('train', n_train), ('val', n_val)):
+        for i in range(n):
+            label = np.zeros((h, w), np.uint8)
+            img = np.zeros((h, w, 3), np.uint8)
+            for cls in rng.choice(19, size=6, replace=False):
+                y0, x0 = rng.integers(0, h - 8), rng.integers(0, w - 8)
+                y1, x1 = y0 + rng.integers(8, h // 2), x0 + rng.integers(8, w // 2)
+                label[y0:y1, x0:x1] = cls
+            label[:4, :4] = 255
+            palette = rng.integers(0, 255, size=(256, 3), dtype=np.uint8)
+            img[:] = palette[label]
+            img = np.clip(img + rng.normal(0, 8, img.shape), 0, 255).astype(np.uint8)
+            stem = f'town_{i:06d}_000019'
+            for sub, name, arr in (('leftImg8bit', f'{stem}_leftImg8bit.png', img),
+                                   ('gtFine', f'{stem}_gtFine_labelTrainIds.png', label)):
+                folder = osp.join(root, sub, split, 'town')
+                Path(folder).mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(osp.join(folder, name), arr)
+    return root
+
+
+def tiny_teacher_model(cfg: Config) -> dict:
+    """A MiT-B2-layout teacher, shrunk, from the distillation config's student settings."""
+    return shrink_mit(copy.deepcopy(cfg.model.student.to_dict()), TEACHER_DIMS, TEACHER_DEPTHS, 32)
+
+
+def write_teacher_checkpoint(model_cfg: dict, path: str, seed: int = 1) -> str:
+    from mmseg.registry import MODELS
+    torch.manual_seed(seed)
+    teacher = MODELS.build(copy.deepcopy(model_cfg))
+    teacher.init_weights()
+    torch.save({'meta': {}, 'state_dict': teacher.state_dict()}, path)
+    return path
+
+
+def tiny_cfg(variant: str, data_root: str, work_dir: str, teacher_ckpt: str = None, max_iters: int = 4,
+             val_interval: int = 2) -> Config:
+    """The real TransKD config of ``variant`` with a tiny MiT pair, tiny data and a short schedule."""
+    cfg = Config.fromfile(str(CONFIGS[variant]))
+    shrink_mit(cfg.model.student, STUDENT_DIMS, STUDENT_DEPTHS, 16)
+    teacher = tiny_teacher_model(cfg)
+    cfg.model.teacher.config = teacher
+    if teacher_ckpt is None:
+        teacher_ckpt = osp.join(data_root, 'teacher.pth')
+        if not osp.isfile(teacher_ckpt):
+            write_teacher_checkpoint(teacher, teacher_ckpt)
+    cfg.model.teacher.checkpoint = teacher_ckpt
+    cfg.model.data_preprocessor = copy.deepcopy(cfg.model.student.data_preprocessor)
+
+    train_pipeline = [
+        dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+        dict(type='RandomResize', scale=(IMG_HW[1], IMG_HW[0]), ratio_range=(0.75, 1.25), keep_ratio=True),
+        dict(type='RandomCrop', crop_size=CROP, cat_max_ratio=0.75), dict(type='RandomFlip', prob=0.5),
+        dict(type='PhotoMetricDistortion'), dict(type='PackSegInputs')]
+    test_pipeline = [
+        dict(type='LoadImageFromFile'), dict(type='Resize', scale=(IMG_HW[1], IMG_HW[0]), keep_ratio=True),
+        dict(type='LoadAnnotations'), dict(type='PackSegInputs')]
+    for loader, pipeline, bs in (('train_dataloader', train_pipeline, 2), ('val_dataloader', test_pipeline, 1),
+                                 ('test_dataloader', test_pipeline, 1)):
+        cfg[loader].update(batch_size=bs, num_workers=0, persistent_workers=False)
+        cfg[loader].dataset.update(data_root=data_root, pipeline=pipeline)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
+    cfg.default_hooks.checkpoint.update(interval=val_interval, by_epoch=False)
+    cfg.default_hooks.logger.update(interval=1)
+    cfg.default_hooks.visualization.update(draw=False)
+    cfg.log_processor = dict(by_epoch=False)
+    cfg.env_cfg.cudnn_benchmark = False
+    cfg.randomness = dict(seed=0)
+    cfg.work_dir = work_dir
+    return cfg

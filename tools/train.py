@@ -1,0 +1,66 @@
+"""Trains a model (a distiller or any mmseg segmentor) with MMEngine's runner; mmseg's train CLI.
+
+    python tools/train.py configs/transkd/segformer_b2_b0_city.py [--work-dir DIR] [--resume] [--amp]
+        [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
+"""
+import argparse
+import logging
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
+
+import mmseg_transkd  # noqa: F401  (registers the plugin and the safe-loading allowlist)
+from mmseg_transkd.utils import build_runner, check_data_roots, check_distiller_inputs, setup_distributed
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a segmentor or a distiller with MMEngine.')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('--work-dir', help='folder for logs and checkpoints (default: work_dirs/<config name>)')
+    parser.add_argument('--resume', action='store_true', help='resume from the latest checkpoint in the work dir')
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision (AmpOptimWrapper)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, key=value (lists as key="[a,b]")')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher (tools/dist_train.sh uses pytorch)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    if not osp.isfile(args.config):
+        raise SystemExit(f'config file "{args.config}" not found.')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if wrapper == 'AmpOptimWrapper':
+            print_log('AMP is already on in this config.', logger='current', level=logging.WARNING)
+        elif wrapper != 'OptimWrapper':
+            raise SystemExit(f'--amp needs optim_wrapper.type=OptimWrapper, the config has {wrapper}.')
+        else:
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.loss_scale = 'dynamic'
+    cfg.resume = args.resume
+
+    # Fail before anything is written: missing data or teacher checkpoint.
+    check_data_roots(cfg)
+    check_distiller_inputs(cfg.model)
+    setup_distributed(cfg, args.launcher)
+    runner = build_runner(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
