@@ -1,13 +1,9 @@
 """A segmentor that trains an mmseg student with knowledge distilled from a frozen mmseg teacher."""
 import copy
-import os.path as osp
-from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
-from mmengine.config import Config, ConfigDict
-from mmengine.logging import print_log
 from mmengine.runner.checkpoint import load_checkpoint
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS, TASK_UTILS
@@ -15,6 +11,7 @@ from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
 from mmseg_transkd.utils.checks import check_checkpoint_file
+from mmseg_transkd.utils.config import load_config
 
 SIDES = {'S': 'student', 'T': 'teacher', 'C': 'connector'}
 
@@ -109,9 +106,7 @@ class DistillSegmentor(BaseSegmentor):
                              f'checkpoint=<path or URL>), got {cfg!r}')
         model_cfg = cfg['config']
         if isinstance(model_cfg, str):
-            if not model_cfg.startswith('mmseg::') and not osp.isfile(model_cfg):
-                raise FileNotFoundError(f'model.teacher.config: config file "{model_cfg}" not found.')
-            model_cfg = Config.fromfile(model_cfg)['model']
+            model_cfg = load_config(model_cfg, 'model.teacher.config')['model']
         check_checkpoint_file(cfg['checkpoint'], 'model.teacher.checkpoint')
         teacher = MODELS.build(copy.deepcopy(model_cfg))
         try:

@@ -1,0 +1,29 @@
+"""Loading configs given as files or as ``package::relative/path.py`` (the form ``_base_`` accepts)."""
+import os.path as osp
+
+from mmengine.config import Config
+
+
+def resolve_config_path(path: str, key: str = 'config') -> str:
+    """Absolute path of a config file; ``mmseg::segformer/x.py`` resolves into the installed package's configs.
+
+    Raises:
+        FileNotFoundError: naming ``key`` when the file does not exist.
+    """
+    full = path
+    if '::' in path:
+        from mmengine.config.utils import _get_package_and_cfg_path
+        from mmengine.utils import get_installed_path
+        try:
+            package, rel = _get_package_and_cfg_path(path)
+            full = osp.join(get_installed_path(package), '.mim', 'configs', rel)
+        except (ValueError, AssertionError, ImportError) as err:
+            raise FileNotFoundError(f'{key}: cannot resolve "{path}" ({err}).') from None
+    if not osp.isfile(full):
+        raise FileNotFoundError(f'{key}: config file "{path}" not found.')
+    return full
+
+
+def load_config(path: str, key: str = 'config') -> Config:
+    """``Config.fromfile`` that also accepts ``package::relative/path.py``."""
+    return Config.fromfile(resolve_config_path(path, key))
