@@ -66,5 +66,5 @@ def check_data_roots(cfg: Config, loaders: Tuple[str, ...] = ('train_dataloader'
 def check_distiller_inputs(model_cfg: ConfigDict, key: str = 'model') -> None:
     """Checks the teacher checkpoint of a distiller config (no-op for plain segmentors)."""
     teacher = model_cfg.get('teacher') if isinstance(model_cfg, dict) else None
-    if isinstance(teacher, dict) and not model_cfg.get('student_only', False):
+    if isinstance(teacher, dict) and not model_cfg.get('student_only', False) and teacher.get('load_checkpoint', True):
         check_checkpoint_file(teacher.get('checkpoint'), f'{key}.teacher.checkpoint')

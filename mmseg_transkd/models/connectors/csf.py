@@ -44,6 +44,7 @@ class SelectiveFusionUnit(BaseModule):
         self.fuse = fuse
         if fuse:
             bottleneck = max(mid_channels // 16, min_bottleneck)
+            self.gap = nn.AdaptiveAvgPool2d(1)
             self.fc = ConvModule(mid_channels, bottleneck, 1, bias=False, norm_cfg=bottleneck_norm_cfg,
                                  act_cfg=dict(type='ReLU'))
             self.fcs = nn.ModuleList([nn.Conv2d(bottleneck, mid_channels, 1) for _ in range(2)])
@@ -70,7 +71,7 @@ class SelectiveFusionUnit(BaseModule):
             if residual is None:
                 raise ValueError('a fusing CSF unit needs the residual of the deeper stage')
             y = F.interpolate(residual, size=x.shape[-2:], mode='nearest')
-            z = self.fc((x + y).mean(dim=(2, 3), keepdim=True))
+            z = self.fc(self.gap(x + y))
             attn = torch.stack([fc(z) for fc in self.fcs]).softmax(dim=0)  # 2×B×M×1×1, softmax over the branches
             x = attn[0] * x + attn[1] * y
         return self.conv2(x), x

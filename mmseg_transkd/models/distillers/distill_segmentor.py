@@ -44,6 +44,7 @@ class DistillSegmentor(BaseSegmentor):
     Args:
         student (dict): Config of the student segmentor (e.g. mmseg's SegFormer MiT-B0 model).
         teacher (dict): ``dict(config=<model cfg dict or config file>, checkpoint=<path or URL>, strict=True)``.
+            ``load_checkpoint=False`` keeps random teacher weights; only for counting FLOPs or checking shapes.
         student_recorders (dict): ``name -> recorder cfg`` for the student (see ``ModuleOutputsRecorder``).
         teacher_recorders (dict): ``name -> recorder cfg`` for the teacher.
         connectors (dict): ``name -> connector cfg``; each cfg has ``inputs`` (list of references, passed
@@ -55,7 +56,9 @@ class DistillSegmentor(BaseSegmentor):
         probe_size (tuple[int, int]): Input size of the build-time probe forward. Defaults to (64, 64).
         student_only (bool): Build the student alone (for testing or inference from a distillation checkpoint:
             the teacher is not built or loaded and connector weights in a checkpoint are skipped). Defaults to False.
-        data_preprocessor (dict, optional): Defaults to the student's.
+        data_preprocessor (dict, optional): Used only when the student config has no ``data_preprocessor``. The
+            student's own preprocessing always wins: MMEngine's runner injects the config's top-level
+            ``data_preprocessor`` here as a default, which may lack the student's crop ``size``.
     """
 
     def __init__(self, student: dict, teacher: dict, student_recorders: Optional[dict] = None,
@@ -63,8 +66,8 @@ class DistillSegmentor(BaseSegmentor):
                  distill_losses: Optional[dict] = None, probe_size: Tuple[int, int] = (64, 64),
                  student_only: bool = False, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = copy.deepcopy(student.get('data_preprocessor'))
+        if student.get('data_preprocessor') is not None:
+            data_preprocessor = copy.deepcopy(student['data_preprocessor'])
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.student = MODELS.build(student)
         self.student_only = student_only
@@ -107,15 +110,17 @@ class DistillSegmentor(BaseSegmentor):
         model_cfg = cfg['config']
         if isinstance(model_cfg, str):
             model_cfg = load_config(model_cfg, 'model.teacher.config')['model']
-        check_checkpoint_file(cfg['checkpoint'], 'model.teacher.checkpoint')
+        if cfg.get('load_checkpoint', True):
+            check_checkpoint_file(cfg['checkpoint'], 'model.teacher.checkpoint')
         teacher = MODELS.build(copy.deepcopy(model_cfg))
-        try:
-            load_checkpoint(teacher, cfg['checkpoint'], map_location='cpu', strict=cfg.get('strict', True),
-                            logger='current')
-        except RuntimeError as err:
-            raise RuntimeError(f'model.teacher.checkpoint: "{cfg["checkpoint"]}" does not fit the teacher built from '
-                               f'model.teacher.config: {err}. Use the checkpoint trained with that config, or set '
-                               'model.teacher.strict=False to load the matching part only.') from None
+        if cfg.get('load_checkpoint', True):
+            try:
+                load_checkpoint(teacher, cfg['checkpoint'], map_location='cpu', strict=cfg.get('strict', True),
+                                logger='current')
+            except RuntimeError as err:
+                raise RuntimeError(f'model.teacher.checkpoint: "{cfg["checkpoint"]}" does not fit the teacher built '
+                                   f'from model.teacher.config: {err}. Use the checkpoint trained with that config, '
+                                   'or set model.teacher.strict=False to load the matching part only.') from None
         teacher.requires_grad_(False)
         teacher.eval()
         teacher.is_init = True  # loaded weights; init_weights() must not overwrite them
