@@ -35,10 +35,11 @@ def load(variant: str, ckpt: str) -> Config:
 # CSF is the spec's 650,304 minus the three batch-size-1 bottlenecks (3 x 2,048) we drop; see test_connectors.
 EXPECTED = {'base': {'csf': 644_160, 'pea': 193_536},
             'gl': {'csf': 644_160, 'pea': 193_536, 'gl': 656_130},
-            'ea': {'csf': 644_160, 'pea': 193_536, 'ea': 970_952}}
+            'ea': {'csf': 644_160, 'pea': 193_536, 'ea': 970_952},
+            'cwd': {'csf': 644_160, 'pea': 193_536}}
 
 
-@pytest.mark.parametrize('variant', ['base', 'gl', 'ea'])
+@pytest.mark.parametrize('variant', ['base', 'gl', 'ea', 'cwd'])
 def test_real_pair_builds_with_spec_sizes(variant, b2_checkpoint):
     cfg = load(variant, b2_checkpoint)
     student_cfg = cfg.model.student
@@ -56,18 +57,13 @@ def test_real_pair_builds_with_spec_sizes(variant, b2_checkpoint):
     assert not any(p.requires_grad for p in model.teacher.parameters())
     if variant == 'gl':
         assert model.connectors.gl.num_heads == 8  # from the student config's num_heads, stage 4
+    if variant == 'cwd':
+        assert set(model.distill_losses) == {'loss_cwd', 'loss_pea'}
     if variant == 'ea':
         assert [e.proj.kernel_size[0] for e in model.connectors.ea.embeds] == [7, 3, 3, 3]
         assert [e.proj.in_channels for e in model.connectors.ea.embeds] == [3, 32, 64, 160]
     # one training forward at a small size: every KD term is finite
     model.train()
-    x = torch.randn(1, 3, 64, 64)
-    model._set_recording(True)
-    model._teacher_forward(x)
-    model.student.extract_feat(x)
-    tensors = {ref: r.value for ref, r in model.recorders.items()}
-    model._set_recording(False)
-    for name, conn in model.connectors.items():
-        tensors[f'C.{name}'] = conn(*[tensors[r] for r in model._connector_inputs[name]])
+    tensors, _ = model.distill_tensors(torch.randn(2, 3, 64, 64))
     for name, loss in model.distill_losses.items():
         assert torch.isfinite(loss(**{a: tensors[r] for a, r in model._loss_inputs[name].items()}))

@@ -59,11 +59,8 @@ def test_train_steps_keep_teacher_frozen(variant, keys, city_root, tmp_path):
 def test_recorded_tensors_are_mit_stages_and_patch_embeddings(city_root, tmp_path):
     model, _ = build('ea', city_root, tmp_path)
     x = torch.randn(2, 3, 64, 64)
-    model._set_recording(True)
-    model._teacher_forward(x)
-    model.student.extract_feat(x)
-    got = {ref: [tuple(t.shape) for t in r.value] for ref, r in model.recorders.items()}
-    model._set_recording(False)
+    tensors, _ = model.distill_tensors(x)
+    got = {ref: [tuple(t.shape) for t in v] for ref, v in tensors.items()}
     assert got['S.feats'] == [(2, 8, 16, 16), (2, 16, 8, 8), (2, 40, 4, 4), (2, 64, 2, 2)]
     assert got['T.feats'] == [(2, 16, 16, 16), (2, 32, 8, 8), (2, 80, 4, 4), (2, 128, 2, 2)]
     assert got['S.embeds'] == [(2, 256, 8), (2, 64, 16), (2, 16, 40), (2, 4, 64)]

@@ -86,3 +86,8 @@ def test_dist_train_two_cpu_processes_then_test(city_root, tmp_path):
               str(tmp_path / 'test'))
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert 'mIoU' in res.stdout + res.stderr
+    res = subprocess.run(['bash', 'tools/dist_test.sh', cfg_file, osp.join(work, 'iter_2.pth'), '2', '--work-dir',
+                          str(tmp_path / 'dist_test')], cwd=REPO, env=dict(ENV, **env_port), capture_output=True,
+                         text=True, timeout=300)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert 'mIoU' in res.stdout + res.stderr

@@ -13,6 +13,7 @@ CONFIGS = {
     'base': REPO / 'configs/transkd/segformer_b2_b0_city.py',
     'gl': REPO / 'configs/transkd/segformer_b2_b0_city_gl.py',
     'ea': REPO / 'configs/transkd/segformer_b2_b0_city_ea.py',
+    'cwd': REPO / 'configs/transkd/segformer_b2_b0_city_cwd.py',
 }
 CROP = (64, 64)
 IMG_HW = (64, 128)

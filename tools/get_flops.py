@@ -57,15 +57,10 @@ def main() -> None:
         add('teacher', model.teacher, lambda: model.teacher._forward(x), (x,))
         add('student (deployable)', model.student, lambda: model.student._forward(x), (x,))
         with torch.no_grad():
-            model._set_recording(True)
-            model._teacher_forward(x)
-            model.student.extract_feat(x)
-            tensors = {ref: r.value for ref, r in model.recorders.items()}
-            model._set_recording(False)
-            for name, conn in model.connectors.items():
-                conn_in = [tensors[ref] for ref in model._connector_inputs[name]]
-                add(f'connector {name} ({type(conn).__name__})', conn, lambda c=conn, a=conn_in: c(*a), tuple(conn_in))
-                tensors[f'C.{name}'] = conn(*conn_in)
+            tensors, _ = model.distill_tensors(x, model.student.extract_feat)
+        for name, conn in model.connectors.items():
+            conn_in = [tensors[ref] for ref in model._connector_inputs[name]]
+            add(f'connector {name} ({type(conn).__name__})', conn, lambda c=conn, a=conn_in: c(*a), tuple(conn_in))
         student, conns = rows[1], rows[2:]
         rows.append(('student + connectors (training)', student[1] + sum(r[1] for r in conns),
                      student[2] + sum(r[2] for r in conns), student[3] + sum(r[3] for r in conns)))

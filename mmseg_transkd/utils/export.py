@@ -1,4 +1,5 @@
 """Export of a deployable student from a distillation checkpoint."""
+import copy
 import os
 import os.path as osp
 import tempfile
@@ -26,6 +27,36 @@ def _atomic_save(obj, path: str) -> None:
     except BaseException:
         os.remove(tmp)
         raise
+
+
+def is_distiller(cfg: Config) -> bool:
+    return cfg.model.get('type') == 'DistillSegmentor'
+
+
+def student_config(cfg: Config) -> Config:
+    """A copy of a distillation config whose ``model`` is its student: a plain mmseg config."""
+    cfg = copy.deepcopy(cfg)
+    student = cfg.model.student
+    if 'data_preprocessor' not in student and cfg.model.get('data_preprocessor'):
+        student.data_preprocessor = cfg.model.data_preprocessor
+    cfg.model = student
+    return cfg
+
+
+def load_deployable(config: str, checkpoint: str, device: str = 'cpu'):
+    """The deployable model of ``config`` (the student, for a distillation config) with ``checkpoint``'s weights,
+    ready for mmseg's ``inference_model``."""
+    from mmseg.apis import init_model
+    cfg = Config.fromfile(config)
+    ckpt = torch.load(checkpoint, map_location='cpu')
+    state = ckpt['state_dict']
+    if is_distiller(cfg):
+        cfg = student_config(cfg)
+        state = {k[len(STUDENT_PREFIX):]: v for k, v in state.items() if k.startswith(STUDENT_PREFIX)}
+    model = init_model(cfg, None, device=device)
+    model.load_state_dict(state, strict=True)
+    model.dataset_meta = (ckpt.get('meta') or {}).get('dataset_meta') or getattr(model, 'dataset_meta', None)
+    return model.eval()
 
 
 def export_student(checkpoint: str, out: str, config: Optional[str] = None) -> dict:
@@ -63,13 +94,9 @@ def export_student(checkpoint: str, out: str, config: Optional[str] = None) -> d
     cfg_path = None
     if config is not None:
         cfg = Config.fromfile(config)
-        if cfg.model.get('type') != 'DistillSegmentor':
+        if not is_distiller(cfg):
             raise ValueError(f'config "{config}" has model.type={cfg.model.get("type")!r}, not a DistillSegmentor.')
-        student_model = cfg.model.student
-        if 'data_preprocessor' not in student_model and cfg.model.get('data_preprocessor'):
-            student_model.data_preprocessor = cfg.model.data_preprocessor
-        cfg.model = student_model
         cfg_path = osp.splitext(out)[0] + '.py'
-        _atomic_save(cfg.pretty_text, cfg_path)
+        _atomic_save(student_config(cfg).pretty_text, cfg_path)
     _atomic_save({'meta': meta, 'state_dict': student}, out)
     return dict(checkpoint=out, config=cfg_path, exported=len(student), dropped=len(state) - len(student))

@@ -1,6 +1,6 @@
 """A segmentor that trains an mmseg student with knowledge distilled from a frozen mmseg teacher."""
 import copy
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -92,9 +92,9 @@ class DistillSegmentor(BaseSegmentor):
         self._teacher_heads = sorted({src.split('.')[0] for ref, r in self.recorders.items() if ref.startswith('T.')
                                       for src in r.sources if src.split('.')[0].endswith('head')})
 
-        probe = self._probe(probe_size)
-        self.connectors = nn.ModuleDict()
+        self.connectors = nn.ModuleDict()  # filled below, after the probe has measured the recorded tensors
         self._connector_inputs: Dict[str, List[str]] = {}
+        probe = self._probe(probe_size)
         for name, cfg in self._ordered_connectors(connectors or {}):
             self._build_connector(name, cfg, probe)
         self.distill_losses = nn.ModuleDict()
@@ -162,21 +162,13 @@ class DistillSegmentor(BaseSegmentor):
         """Runs student and teacher once on a small input and returns every recorded tensor by reference."""
         modes = [(m, m.training) for m in self.modules()]
         self.eval()
-        gen = torch.Generator().manual_seed(0)
-        x = torch.randn(1, 3, *size, generator=gen)
+        x = torch.randn(1, 3, *size, generator=torch.Generator().manual_seed(0))
         try:
-            self._set_recording(True)
-            self._teacher_forward(x)
-            self.student.extract_feat(x)
-            if any(s.split('.')[0].endswith('head') for ref, r in self.recorders.items() if ref.startswith('S.')
-                   for s in r.sources):
-                self.student._forward(x)
-            return {ref: r.value for ref, r in self.recorders.items()}
+            return self.distill_tensors(x)[0]
         except Exception as err:
             raise RuntimeError(f'model: the build-time probe forward at input size {size} failed ({err}). Set '
                                'model.probe_size to an input size both networks accept.') from err
         finally:
-            self._set_recording(False)
             for m, mode in modes:
                 m.training = mode
 
@@ -279,22 +271,35 @@ class DistillSegmentor(BaseSegmentor):
         for head in self._teacher_heads:
             getattr(self.teacher, head)(feats)
 
+    def distill_tensors(self, inputs: Tensor, student_forward: Optional[Callable] = None) -> Tuple[dict, object]:
+        """Runs the teacher (``no_grad``) and the student with the recorders on, then every connector.
+
+        Args:
+            inputs: The normalised batch (the student's input; the teacher gets its own normalisation).
+            student_forward: Runs the student on ``inputs``; defaults to its full forward (``_forward``).
+
+        Returns:
+            ``(tensors, student_output)``: ``tensors`` maps every reference (``S.x``, ``T.x``, ``C.x``) to its value.
+        """
+        self._set_recording(True)
+        try:
+            self._teacher_forward(inputs)
+            output = (student_forward or self.student._forward)(inputs)
+            tensors = {ref: r.value for ref, r in self.recorders.items()}
+        finally:
+            self._set_recording(False)
+        for name, connector in self.connectors.items():
+            tensors[f'C.{name}'] = connector(*[tensors[ref] for ref in self._connector_inputs[name]])
+        return tensors, output
+
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Student decode loss(es) plus every distillation loss, each under its own key."""
         if self.student_only:
             raise RuntimeError('DistillSegmentor was built with student_only=True and cannot train; remove '
                                'model.student_only from the config.')
-        self._set_recording(True)
-        try:
-            self._teacher_forward(inputs)
-            losses = self.student.loss(inputs, data_samples)
-            tensors = {ref: r.value for ref, r in self.recorders.items()}
-            for name, connector in self.connectors.items():
-                tensors[f'C.{name}'] = connector(*[tensors[ref] for ref in self._connector_inputs[name]])
-            for name, loss in self.distill_losses.items():
-                losses[name] = loss(**{arg: tensors[ref] for arg, ref in self._loss_inputs[name].items()})
-        finally:
-            self._set_recording(False)
+        tensors, losses = self.distill_tensors(inputs, lambda x: self.student.loss(x, data_samples))
+        for name, loss in self.distill_losses.items():
+            losses[name] = loss(**{arg: tensors[ref] for arg, ref in self._loss_inputs[name].items()})
         return losses
 
     def predict(self, inputs: Tensor, data_samples: OptSampleList = None) -> SampleList:
