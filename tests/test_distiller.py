@@ -137,24 +137,25 @@ def test_wrong_teacher_checkpoint_is_named(city_root, tmp_path):
         MODELS.build(cfg.model)
 
 
-def test_stage_count_mismatch_fails_at_build_naming_both_sides(city_root, tmp_path):
-    cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
-    teacher = copy.deepcopy(cfg.model.teacher.config)
+def _fewer_stages(teacher: dict) -> None:
     teacher['backbone']['out_indices'] = (0, 1, 2)
     teacher['decode_head'].update(in_channels=[16, 32, 80], in_index=[0, 1, 2])
-    ckpt = write_teacher_checkpoint(teacher, str(tmp_path / 't3.pth'))
-    cfg.model.teacher = dict(config=teacher, checkpoint=ckpt)
-    with pytest.raises(ValueError, match=r'model\.connectors\.csf \(CSF\).*student has 4 stages.*teacher has 3'):
-        MODELS.build(cfg.model)
 
 
-def test_token_grid_mismatch_fails_at_build_naming_both_sides(city_root, tmp_path):
+def _finer_patch_grid(teacher: dict) -> None:
+    teacher['backbone']['strides'] = [2, 2, 2, 2]  # teacher patch grid twice as fine as the student's
+
+
+@pytest.mark.parametrize('change,message', [
+    (_fewer_stages, r'model\.connectors\.csf \(CSF\).*student has 4 stages.*teacher has 3'),
+    (_finer_patch_grid, r'model\.distill_losses\.loss_csf .*student .*teacher'),
+])
+def test_pair_mismatch_fails_at_build_naming_both_sides(change, message, city_root, tmp_path):
     cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
     teacher = copy.deepcopy(cfg.model.teacher.config)
-    teacher['backbone']['strides'] = [2, 2, 2, 2]  # teacher patch grid twice as fine as the student's
-    ckpt = write_teacher_checkpoint(teacher, str(tmp_path / 't_stride.pth'))
-    cfg.model.teacher = dict(config=teacher, checkpoint=ckpt)
-    with pytest.raises(ValueError, match=r'model\.distill_losses\.loss_csf .*student .*teacher'):
+    change(teacher)
+    cfg.model.teacher = dict(config=teacher, checkpoint=write_teacher_checkpoint(teacher, str(tmp_path / 't.pth')))
+    with pytest.raises(ValueError, match=message):
         MODELS.build(cfg.model)
 
 
@@ -168,3 +169,28 @@ def test_unknown_reference_and_bad_loss_name(city_root, tmp_path):
     bad.distill_losses['pea_term'] = bad.distill_losses.pop('loss_pea')
     with pytest.raises(ValueError, match='must contain "loss"'):
         MODELS.build(bad)
+
+
+@pytest.mark.parametrize('variant', ['base', 'gl', 'ea'])
+def test_cpu_bf16_autocast_training_has_no_nan_or_dtype_errors(variant, city_root, tmp_path):
+    """--amp on the CPU (AutocastOptimWrapper, bf16), also with a bf16 teacher: finite fp32 losses, student updated."""
+    from mmseg_transkd.engine import AutocastOptimWrapper
+    model, _ = build(variant, city_root, tmp_path, teacher_precision='bf16')
+    optim = AutocastOptimWrapper(optimizer=torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
+                                                             lr=1e-3))
+    model.train()
+    seen = {}
+    model.connectors.csf.register_forward_hook(lambda m, a, out: seen.update(csf=out[0].dtype))  # returns None
+    for step in range(2):
+        log_vars = model.train_step(fake_batch(seed=step), optim)
+        assert all(torch.isfinite(torch.as_tensor(v)) for v in log_vars.values())
+    assert seen['csf'] == torch.bfloat16  # the connectors ran under autocast
+    tensors, _ = model.distill_tensors(torch.randn(1, 3, 64, 64))
+    assert tensors['T.feats'][0].dtype == torch.bfloat16  # bf16 teacher
+    assert all(loss(**{a: tensors[r] for a, r in model._loss_inputs[n].items()}).dtype == torch.float32
+               for n, loss in model.distill_losses.items())
+
+
+def test_teacher_precision_is_checked(city_root, tmp_path):
+    with pytest.raises(ValueError, match='model.teacher_precision must be one of'):
+        build('base', city_root, tmp_path, teacher_precision='int8')

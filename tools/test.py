@@ -8,12 +8,12 @@ weights are evaluated, so the test set sees exactly the deployable model.
 """
 import argparse
 import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 import mmseg_transkd  # noqa: F401  (registers the plugin and the safe-loading allowlist)
-from mmseg_transkd.utils import build_runner, check_checkpoint_file, check_data_roots, setup_distributed
+from mmseg_transkd.utils import (build_runner, check_checkpoint_file, check_data_roots, load_run_config,
+                                 setup_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,17 +36,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    if not osp.isfile(args.config):
-        raise SystemExit(f'config file "{args.config}" not found.')
+    cfg = load_run_config(args)
     check_checkpoint_file(args.checkpoint, 'checkpoint')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     if cfg.model.get('type') == 'DistillSegmentor':
         cfg.model.student_only = True
     cfg.load_from = args.checkpoint

@@ -6,13 +6,15 @@
 import argparse
 import logging
 import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
+import torch
+
+from mmengine.config import DictAction
 from mmengine.logging import print_log
 
 import mmseg_transkd  # noqa: F401  (registers the plugin and the safe-loading allowlist)
-from mmseg_transkd.utils import build_runner, check_data_roots, check_distiller_inputs, setup_distributed
+from mmseg_transkd.utils import (build_runner, check_data_roots, check_distiller_inputs, load_run_config,
+                                 setup_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -20,7 +22,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='config file')
     parser.add_argument('--work-dir', help='folder for logs and checkpoints (default: work_dirs/<config name>)')
     parser.add_argument('--resume', action='store_true', help='resume from the latest checkpoint in the work dir')
-    parser.add_argument('--amp', action='store_true', help='automatic mixed precision (AmpOptimWrapper)')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision (AmpOptimWrapper on GPU, bf16 autocast on CPU)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, key=value (lists as key="[a,b]")')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
@@ -33,25 +36,20 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    if not osp.isfile(args.config):
-        raise SystemExit(f'config file "{args.config}" not found.')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args)
     if args.amp:
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if wrapper == 'AmpOptimWrapper':
             print_log('AMP is already on in this config.', logger='current', level=logging.WARNING)
         elif wrapper != 'OptimWrapper':
             raise SystemExit(f'--amp needs optim_wrapper.type=OptimWrapper, the config has {wrapper}.')
-        else:
+        elif torch.cuda.is_available():
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
+        else:  # MMEngine's AmpOptimWrapper needs a GPU; bf16 autocast needs no loss scaling
+            cfg.optim_wrapper.type = 'AutocastOptimWrapper'
+            cfg.optim_wrapper.dtype = 'bfloat16'
+            print_log('--amp without a GPU: bf16 autocast on the CPU (AutocastOptimWrapper).', logger='current')
     cfg.resume = args.resume
 
     # Fail before anything is written: missing data or teacher checkpoint.

@@ -11,6 +11,21 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 
+def load_run_config(args) -> Config:
+    """The config of a train/test run: file + ``--cfg-options`` + launcher + work_dir (CLI > config > config name)."""
+    if not osp.isfile(args.config):
+        raise SystemExit(f'config file "{args.config}" not found.')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
 def _sync_bn_to_bn(node: Any) -> int:
     """Replaces ``SyncBN`` norm configs by ``BN`` in place; returns how many were replaced."""
     count = 0
