@@ -1,4 +1,5 @@
 """A segmentor that trains an mmseg student with knowledge distilled from a frozen mmseg teacher."""
+import contextlib
 import copy
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -14,6 +15,7 @@ from mmseg_transkd.utils.checks import check_checkpoint_file
 from mmseg_transkd.utils.config import load_config
 
 SIDES = {'S': 'student', 'T': 'teacher', 'C': 'connector'}
+TEACHER_DTYPES = {None: None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 
 
 def _channels(t: Tensor) -> int:
@@ -54,6 +56,9 @@ class DistillSegmentor(BaseSegmentor):
         distill_losses (dict): ``name -> loss cfg``; each cfg has ``inputs`` (``forward argument -> reference``). The
             name is the log key and must contain ``'loss'``.
         probe_size (tuple[int, int]): Input size of the build-time probe forward. Defaults to (64, 64).
+        teacher_precision (str, optional): Run the teacher under autocast: ``'bf16'`` (CPU and CUDA) or ``'fp16'``
+            (CUDA). The recorded teacher tensors are then half precision and the losses compare them in fp32.
+            None runs it in the surrounding precision. Defaults to None.
         student_only (bool): Build the student alone (for testing or inference from a distillation checkpoint:
             the teacher is not built or loaded and connector weights in a checkpoint are skipped). Defaults to False.
         data_preprocessor (dict, optional): Used only when the student config has no ``data_preprocessor``. The
@@ -64,7 +69,7 @@ class DistillSegmentor(BaseSegmentor):
     def __init__(self, student: dict, teacher: dict, student_recorders: Optional[dict] = None,
                  teacher_recorders: Optional[dict] = None, connectors: Optional[dict] = None,
                  distill_losses: Optional[dict] = None, probe_size: Tuple[int, int] = (64, 64),
-                 student_only: bool = False, data_preprocessor: Optional[dict] = None,
+                 teacher_precision: Optional[str] = None, student_only: bool = False, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if student.get('data_preprocessor') is not None:
             data_preprocessor = copy.deepcopy(student['data_preprocessor'])
@@ -76,6 +81,10 @@ class DistillSegmentor(BaseSegmentor):
             return
 
         self.teacher = self._build_teacher(teacher)
+        if teacher_precision not in TEACHER_DTYPES:
+            raise ValueError(f'model.teacher_precision must be one of {sorted(TEACHER_DTYPES, key=str)}, '
+                             f'got {teacher_precision!r}')
+        self.teacher_dtype = TEACHER_DTYPES[teacher_precision]
         self._register_state_dict_hook(self._drop_teacher_keys)
         self.register_load_state_dict_post_hook(self._ignore_missing_teacher_keys)
         self._teacher_input_map = self._teacher_normalisation()
@@ -267,9 +276,15 @@ class DistillSegmentor(BaseSegmentor):
             if flip:
                 inputs = inputs.flip(1)
             inputs = inputs * scale.to(inputs) + shift.to(inputs)
-        feats = self.teacher.extract_feat(inputs)
-        for head in self._teacher_heads:
-            getattr(self.teacher, head)(feats)
+        device = inputs.device.type
+        if self.teacher_dtype is torch.float16 and device != 'cuda':
+            raise RuntimeError('model.teacher_precision="fp16" needs CUDA; use "bf16" on the CPU.')
+        # no context at all for None: autocast(enabled=False) would switch off an outer --amp autocast
+        precision = torch.autocast(device, self.teacher_dtype) if self.teacher_dtype else contextlib.nullcontext()
+        with precision:
+            feats = self.teacher.extract_feat(inputs)
+            for head in self._teacher_heads:
+                getattr(self.teacher, head)(feats)
 
     def distill_tensors(self, inputs: Tensor, student_forward: Optional[Callable] = None) -> Tuple[dict, object]:
         """Runs the teacher (``no_grad``) and the student with the recorders on, then every connector.
