@@ -71,15 +71,30 @@ def write_teacher_checkpoint(model_cfg: dict, path: str, seed: int = 1) -> str:
     return path
 
 
+def tiny_deeplabv3(data_preprocessor: dict) -> dict:
+    """A DeepLabV3 with a ResNetV1c-18 layout at 1/8 of the widths (8..64 channels), output stride 8."""
+    norm = dict(type='BN', requires_grad=True)
+    return dict(
+        type='EncoderDecoder', data_preprocessor=copy.deepcopy(data_preprocessor),
+        backbone=dict(type='ResNetV1c', depth=18, stem_channels=8, base_channels=8, num_stages=4,
+                      out_indices=(0, 1, 2, 3), dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1), norm_cfg=norm,
+                      contract_dilation=True),
+        decode_head=dict(type='ASPPHead', in_channels=64, in_index=3, channels=16, dilations=(1, 2, 3, 4),
+                         dropout_ratio=0.1, num_classes=19, norm_cfg=norm, align_corners=False,
+                         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        train_cfg=dict(), test_cfg=dict(mode='whole'))
+
+
 def tiny_cfg(variant: str, data_root: str, work_dir: str, teacher_ckpt: str = None, max_iters: int = 4,
-             val_interval: int = 2) -> Config:
-    """The real TransKD config of ``variant`` with a tiny MiT pair, tiny data and a short schedule."""
-    cfg = Config.fromfile(str(CONFIGS[variant]))
+             val_interval: int = 2, config: str = None, teacher: dict = None) -> Config:
+    """A shipped distillation config (``CONFIGS[variant]`` or ``config``) with a tiny MiT student, a tiny teacher (MiT
+    layout unless ``teacher`` is given), tiny data and a short schedule."""
+    cfg = Config.fromfile(str(config or CONFIGS[variant]))
     shrink_mit(cfg.model.student, STUDENT_DIMS, STUDENT_DEPTHS, 16)
-    teacher = tiny_teacher_model(cfg)
+    teacher = teacher or tiny_teacher_model(cfg)
     cfg.model.teacher.config = teacher
     if teacher_ckpt is None:
-        teacher_ckpt = osp.join(data_root, 'teacher.pth')
+        teacher_ckpt = osp.join(data_root, f'teacher_{teacher["backbone"]["type"]}.pth')
         if not osp.isfile(teacher_ckpt):
             write_teacher_checkpoint(teacher, teacher_ckpt)
     cfg.model.teacher.checkpoint = teacher_ckpt

@@ -1,6 +1,7 @@
 from .csf import CSF, SelectiveFusionUnit
 from .embedding_assistant import EmbeddingAssistant
 from .gl_mixer import GLMixer
+from .logit_projector import LogitProjector
 from .pea import PEA
 
-__all__ = ['CSF', 'SelectiveFusionUnit', 'PEA', 'GLMixer', 'EmbeddingAssistant']
+__all__ = ['CSF', 'SelectiveFusionUnit', 'PEA', 'GLMixer', 'EmbeddingAssistant', 'LogitProjector']

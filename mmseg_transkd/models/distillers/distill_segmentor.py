@@ -41,7 +41,8 @@ class DistillSegmentor(BaseSegmentor):
     checkpoints hold the student and the connectors but never the teacher.
 
     Tensor references: ``'S.<name>'`` / ``'T.<name>'`` are student / teacher recorders, ``'C.<name>'`` is the output
-    of a connector. Connectors run in dependency order.
+    of a connector, and ``'GT'`` is the batch's ground truth (B×H×W train ids, 255 = ignore) for losses that need
+    labels. Connectors run in dependency order.
 
     Args:
         student (dict): Config of the student segmentor (e.g. mmseg's SegFormer MiT-B0 model).
@@ -110,6 +111,7 @@ class DistillSegmentor(BaseSegmentor):
         self._loss_inputs: Dict[str, Dict[str, str]] = {}
         for name, cfg in (distill_losses or {}).items():
             self._build_loss(name, cfg, probe)
+        self._needs_gt = any(ref == 'GT' for inputs in self._loss_inputs.values() for ref in inputs.values())
 
     # ------------------------------------------------------------------ building
     def _build_teacher(self, cfg: dict) -> nn.Module:
@@ -173,7 +175,9 @@ class DistillSegmentor(BaseSegmentor):
         self.eval()
         x = torch.randn(1, 3, *size, generator=torch.Generator().manual_seed(0))
         try:
-            return self.distill_tensors(x)[0]
+            tensors = self.distill_tensors(x)[0]
+            tensors['GT'] = torch.randint(0, 2, (1, *size), generator=torch.Generator().manual_seed(0))
+            return tensors
         except Exception as err:
             raise RuntimeError(f'model: the build-time probe forward at input size {size} failed ({err}). Set '
                                'model.probe_size to an input size both networks accept.') from err
@@ -182,9 +186,9 @@ class DistillSegmentor(BaseSegmentor):
                 m.training = mode
 
     def _resolve(self, where: str, ref: str, probe: Dict[str, object]):
-        if not isinstance(ref, str) or ref[:2] not in ('S.', 'T.', 'C.'):
-            raise ValueError(f'{where}: "{ref}" is not a tensor reference; use S.<recorder>, T.<recorder> or '
-                             'C.<connector>.')
+        if not isinstance(ref, str) or (ref[:2] not in ('S.', 'T.', 'C.') and ref != 'GT'):
+            raise ValueError(f'{where}: "{ref}" is not a tensor reference; use S.<recorder>, T.<recorder>, '
+                             'C.<connector> or GT.')
         if ref not in probe:
             known = sorted(probe)
             raise ValueError(f'{where}: unknown tensor reference "{ref}"; known: {known}.')
@@ -232,7 +236,8 @@ class DistillSegmentor(BaseSegmentor):
             if not isinstance(value, Tensor) or value.dim() != 0:
                 raise ValueError(f'the loss must return a scalar tensor, got {_describe(value)}')
         except (ValueError, RuntimeError, TypeError) as err:
-            sides = '; '.join(f'{arg}={ref} ({SIDES[ref[0]]}) {_describe(args[arg])}' for arg, ref in inputs.items())
+            sides = '; '.join(f'{arg}={ref} ({SIDES.get(ref[0], "labels")}) {_describe(args[arg])}'
+                              for arg, ref in inputs.items())
             raise ValueError(f'{where} ({cfg.get("type")}): student and teacher cannot be compared: {err} '
                              f'[{sides}]') from None
         self.distill_losses[name] = loss
@@ -313,6 +318,8 @@ class DistillSegmentor(BaseSegmentor):
             raise RuntimeError('DistillSegmentor was built with student_only=True and cannot train; remove '
                                'model.student_only from the config.')
         tensors, losses = self.distill_tensors(inputs, lambda x: self.student.loss(x, data_samples))
+        if self._needs_gt:
+            tensors['GT'] = torch.stack([s.gt_sem_seg.data[0] for s in data_samples])
         for name, loss in self.distill_losses.items():
             losses[name] = loss(**{arg: tensors[ref] for arg, ref in self._loss_inputs[name].items()})
         return losses

@@ -1,5 +1,6 @@
 from .cwd import ChannelWiseDivergence
 from .hcl import HCLoss
+from .heteroakd import HeteroAKDLoss, LogitBCELoss, PixelKLDivergence
 from .stage_mse import StageMSELoss
 
-__all__ = ['HCLoss', 'StageMSELoss', 'ChannelWiseDivergence']
+__all__ = ['HCLoss', 'StageMSELoss', 'ChannelWiseDivergence', 'HeteroAKDLoss', 'LogitBCELoss', 'PixelKLDivergence']

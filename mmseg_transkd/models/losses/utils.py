@@ -1,6 +1,8 @@
 """Helpers shared by the distillation losses."""
-from typing import List, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
+import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 Tensors = Union[Tensor, Sequence[Tensor]]
@@ -23,3 +25,32 @@ def paired_stages(name: str, preds_S: Tensors, preds_T: Tensors, same_shape: boo
                              f'{tuple(t.shape)}; they must match (check the connector feeding the student side).')
         pairs.append((s.float(), t.detach().float()))
     return pairs
+
+
+def as_list(value: Tensors) -> List[Tensor]:
+    return [value] if isinstance(value, Tensor) else list(value)
+
+
+def labels_on_grid(gt: Tensor, size: Tuple[int, int], num_classes: int,
+                   ignore_index: int = 255) -> Tuple[Tensor, Tensor]:
+    """Ground truth (B×H×W train ids) nearest-resized to ``size``: one-hot B×K×h×w (fp32) and a B×h×w valid mask.
+
+    Pixels labelled ``ignore_index`` (or any id ≥ K) are invalid and all-zero in the one-hot.
+    """
+    labels = F.interpolate(gt[:, None].float(), size=size, mode='nearest')[:, 0].long()
+    valid = (labels != ignore_index) & (labels >= 0) & (labels < num_classes)
+    onehot = F.one_hot(torch.where(valid, labels, 0), num_classes).permute(0, 3, 1, 2).float()
+    return onehot * valid[:, None], valid
+
+
+def masked_mean(values: Tensor, valid: Optional[Tensor]) -> Tensor:
+    """Mean of B×h×w ``values`` over valid pixels; 0 (not NaN) when no pixel is valid."""
+    if valid is None:
+        return values.mean()
+    return (values * valid).sum() / valid.sum().clamp(min=1)
+
+
+def resize_to(x: Tensor, size: Tuple[int, int]) -> Tensor:
+    """Bilinear resize (align_corners=False) of B×C×h×w ``x`` to ``size``, a no-op when it already has it."""
+    return x if tuple(x.shape[-2:]) == tuple(size) else F.interpolate(x, size=size, mode='bilinear',
+                                                                      align_corners=False)

@@ -1,0 +1,33 @@
+# HeteroAKD, CNN -> Transformer on Pascal VOC 2012 aug: DeepLabV3 R101-D8 (mmseg's released VOC-aug model, 21
+# classes) -> SegFormer MiT-B0 (mmseg has no B0 VOC config: its ADE20K B0 model with 21 classes, on mmseg's VOC-aug
+# data settings, 40k iterations as mmseg's VOC schedules, AdamW at CIRKD's lr 2e-4 [I]).
+_base_ = [
+    'mmseg::_base_/models/segformer_mit-b0.py', 'mmseg::_base_/datasets/pascal_voc12_aug.py',
+    'mmseg::_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_40k.py', '../_base_/distill/heteroakd.py'
+]
+custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
+crop_size = (512, 512)
+mit_b0 = 'https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/segformer/mit_b0_20220624-7e0fe6dd.pth'  # noqa
+student = _base_.model
+student.data_preprocessor.size = crop_size
+student.backbone.init_cfg = dict(type='Pretrained', checkpoint=mit_b0)
+student.decode_head.num_classes = 21
+model = dict(
+    _delete_=True,
+    type='DistillSegmentor',
+    student=student,
+    teacher=dict(
+        config='mmseg::deeplabv3/deeplabv3_r101-d8_4xb4-40k_voc12aug-512x512.py',
+        checkpoint='https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3/deeplabv3_r101-d8_512x512_40k_voc12aug/deeplabv3_r101-d8_512x512_40k_voc12aug_20200613_161432-0017d784.pth'),  # noqa
+    **_base_.heteroakd)
+optim_wrapper = dict(
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=2e-4, betas=(0.9, 0.999), weight_decay=0.01),
+    paramwise_cfg=dict(custom_keys=dict(pos_block=dict(decay_mult=0.0), norm=dict(decay_mult=0.0),
+                                        head=dict(lr_mult=10.0))))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500),
+    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=1500, end=40000, by_epoch=False)
+]
+train_dataloader = dict(batch_size=2)
