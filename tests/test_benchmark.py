@@ -21,9 +21,10 @@ def test_benchmark_prints_steps_ratios_breakdown_and_precision_effect():
         r'^\((\w)\) .*?\s+([\d.]+)\s+(\d+)\s*$', out, re.M)}
     assert set(rows) == {'a', 'b', 'c'} and all(t > 0 and mem > 0 for t, mem in rows.values())
     ratio = float(re.search(r'time   \(c\) / \(\(a\) \+ \(b\)\) = ([\d.]+)', out).group(1))
-    assert ratio == pytest.approx(rows['c'][0] / (rows['a'][0] + rows['b'][0]), abs=2e-3)
+    # the printed ratio uses unrounded times; the rows show 3 decimals (the tiny steps take tens of ms)
+    assert ratio == pytest.approx(rows['c'][0] / (rows['a'][0] + rows['b'][0]), rel=0.03)
     mem = float(re.search(r'memory \(c\) / \(\(a\) \+ \(b\)\) = ([\d.]+)', out).group(1))
-    assert mem == pytest.approx(rows['c'][1] / (rows['a'][1] + rows['b'][1]), abs=0.02)
+    assert mem == pytest.approx(rows['c'][1] / (rows['a'][1] + rows['b'][1]), rel=0.03)
     assert 'MAC estimate' in out and 'teacher precision bf16' in out
     phases = re.search(r'breakdown of \(c\), s: (.*)', out).group(1)
     for phase in ('teacher forward', 'student forward + task loss', 'connectors + KD losses forward', 'backward',
