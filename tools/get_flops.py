@@ -19,6 +19,7 @@ from mmengine.registry import init_default_scope
 
 import mmseg_transkd  # noqa: F401
 from mmseg.registry import MODELS
+from mmseg_transkd.utils.benchmark import build_distiller
 from mmseg_transkd.utils.flops import count_official_macs, count_params, mmengine_flops
 
 NOTES = """Notes:
@@ -41,11 +42,9 @@ def main() -> None:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model_cfg = copy.deepcopy(cfg.model)
-    distiller = model_cfg.get('type') == 'DistillSegmentor'
-    if distiller:
-        model_cfg.teacher['load_checkpoint'] = False
-    model = MODELS.build(model_cfg).eval()
+    distiller = cfg.model.get('type') == 'DistillSegmentor'
+    # a distiller gets a random-weight teacher: counting needs no download
+    model = (build_distiller(cfg) if distiller else MODELS.build(copy.deepcopy(cfg.model))).eval()
     x = torch.zeros(1, 3, *args.shape)
 
     rows = []

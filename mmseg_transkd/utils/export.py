@@ -29,6 +29,11 @@ def _atomic_save(obj, path: str) -> None:
         raise
 
 
+def student_state(state: dict) -> dict:
+    """The student's weights of a distiller state dict, without the ``student.`` prefix."""
+    return {k[len(STUDENT_PREFIX):]: v for k, v in state.items() if k.startswith(STUDENT_PREFIX)}
+
+
 def is_distiller(cfg: Config) -> bool:
     return cfg.model.get('type') == 'DistillSegmentor'
 
@@ -52,7 +57,7 @@ def load_deployable(config: str, checkpoint: str, device: str = 'cpu'):
     state = ckpt['state_dict']
     if is_distiller(cfg):
         cfg = student_config(cfg)
-        state = {k[len(STUDENT_PREFIX):]: v for k, v in state.items() if k.startswith(STUDENT_PREFIX)}
+        state = student_state(state)
     model = init_model(cfg, None, device=device)
     model.load_state_dict(state, strict=True)
     model.dataset_meta = (ckpt.get('meta') or {}).get('dataset_meta') or getattr(model, 'dataset_meta', None)
@@ -82,7 +87,7 @@ def export_student(checkpoint: str, out: str, config: Optional[str] = None) -> d
     if not isinstance(state, dict):
         raise ValueError(f'"{checkpoint}" is not an MMEngine checkpoint (no "state_dict"); give the .pth that '
                          'tools/train.py wrote for a distillation config.')
-    student = {k[len(STUDENT_PREFIX):]: v for k, v in state.items() if k.startswith(STUDENT_PREFIX)}
+    student = student_state(state)
     if not student:
         raise ValueError(f'"{checkpoint}" has no "{STUDENT_PREFIX}*" weights, so it is not a distillation checkpoint '
                          f'(first keys: {list(state)[:3]}). A plain mmseg checkpoint is already deployable as it is.')
