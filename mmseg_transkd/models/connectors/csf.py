@@ -16,6 +16,8 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
+BOTTLENECKS = ('fixed', 'official')
+
 
 class SelectiveFusionUnit(BaseModule):
     """One CSF unit: ``conv1`` (1×1, C_s→M) → optional selective fusion with the deeper residual → ``conv2`` (3×3, M→C_t).
@@ -32,22 +34,33 @@ class SelectiveFusionUnit(BaseModule):
             (spec §5.4), so a per-GPU batch of 1 trains different weights. We keep one path whose output does not
             depend on the batch: GroupNorm with one group, i.e. a LayerNorm over the L channels of each image.
             Defaults to ``dict(type='GN', num_groups=1)``.
+        bottleneck (str): ``'fixed'`` (default) builds the one bottleneck above. ``'official'`` restores the official
+            layout, defect included, so converted official checkpoints reproduce the official outputs
+            (``tools/convert_official_transkd.py``): ``fc`` = conv + BN + ReLU, used when the batch has more than one
+            image, and ``fc1`` = conv + ReLU without norm, used when B == 1; ``bottleneck_norm_cfg`` is then unused.
     """
 
     def __init__(self, in_channels: int, mid_channels: int, out_channels: int, fuse: bool, min_bottleneck: int = 32,
                  norm_cfg: dict = dict(type='BN'), bottleneck_norm_cfg: dict = dict(type='GN', num_groups=1),
-                 init_cfg: Optional[dict] = None) -> None:
+                 bottleneck: str = 'fixed', init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if bottleneck not in BOTTLENECKS:
+            raise ValueError(f'CSF: bottleneck must be one of {BOTTLENECKS}, got {bottleneck!r}')
+        self.bottleneck = bottleneck
         self.conv1 = ConvModule(in_channels, mid_channels, 1, bias=False, norm_cfg=norm_cfg, act_cfg=None)
         self.conv2 = ConvModule(mid_channels, out_channels, 3, padding=1, bias=False, norm_cfg=norm_cfg,
                                 act_cfg=None)
         self.fuse = fuse
         if fuse:
-            bottleneck = max(mid_channels // 16, min_bottleneck)
+            width = max(mid_channels // 16, min_bottleneck)
             self.gap = nn.AdaptiveAvgPool2d(1)
-            self.fc = ConvModule(mid_channels, bottleneck, 1, bias=False, norm_cfg=bottleneck_norm_cfg,
-                                 act_cfg=dict(type='ReLU'))
-            self.fcs = nn.ModuleList([nn.Conv2d(bottleneck, mid_channels, 1) for _ in range(2)])
+            relu = dict(type='ReLU')
+            if self.bottleneck == 'official':
+                self.fc = ConvModule(mid_channels, width, 1, bias=False, norm_cfg=dict(type='BN'), act_cfg=relu)
+                self.fc1 = ConvModule(mid_channels, width, 1, bias=False, norm_cfg=None, act_cfg=relu)
+            else:
+                self.fc = ConvModule(mid_channels, width, 1, bias=False, norm_cfg=bottleneck_norm_cfg, act_cfg=relu)
+            self.fcs = nn.ModuleList([nn.Conv2d(width, mid_channels, 1) for _ in range(2)])
         self.init_weights()
 
     def init_weights(self) -> None:
@@ -61,6 +74,8 @@ class SelectiveFusionUnit(BaseModule):
                 block.norm.reset_parameters()
         if self.fuse:
             self.fc.conv.reset_parameters()
+            if self.bottleneck == 'official':
+                self.fc1.conv.reset_parameters()
             for conv in self.fcs:
                 conv.reset_parameters()
 
@@ -71,7 +86,8 @@ class SelectiveFusionUnit(BaseModule):
             if residual is None:
                 raise ValueError('a fusing CSF unit needs the residual of the deeper stage')
             y = F.interpolate(residual, size=x.shape[-2:], mode='nearest')
-            z = self.fc(self.gap(x + y))
+            s = self.gap(x + y)
+            z = self.fc1(s) if self.bottleneck == 'official' and s.shape[0] == 1 else self.fc(s)
             attn = torch.stack([fc(z) for fc in self.fcs]).softmax(dim=0)  # 2×B×M×1×1, softmax over the branches
             x = attn[0] * x + attn[1] * y
         return self.conv2(x), x
@@ -88,14 +104,15 @@ class CSF(BaseModule):
         in_channels (Sequence[int]): Student stage channels, shallow to deep (32, 64, 160, 256 for MiT-B0).
         out_channels (Sequence[int]): Teacher stage channels (64, 128, 320, 512 for MiT-B2).
         mid_channels (int): Fusion width M. Defaults to 64.
-        min_bottleneck, norm_cfg, bottleneck_norm_cfg: see :class:`SelectiveFusionUnit`.
+        min_bottleneck, norm_cfg, bottleneck_norm_cfg, bottleneck: see :class:`SelectiveFusionUnit`.
 
     Inputs: a list of student maps B×C_s[i]×h_i×w_i (shallow to deep). Output: a list of B×C_t[i]×h_i×w_i maps.
     """
 
     def __init__(self, in_channels: Sequence[int], out_channels: Sequence[int], mid_channels: int = 64,
                  min_bottleneck: int = 32, norm_cfg: dict = dict(type='BN'),
-                 bottleneck_norm_cfg: dict = dict(type='GN', num_groups=1), init_cfg: Optional[dict] = None) -> None:
+                 bottleneck_norm_cfg: dict = dict(type='GN', num_groups=1), bottleneck: str = 'fixed',
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(in_channels) != len(out_channels):
             raise ValueError(f'CSF: the student has {len(in_channels)} stages (channels {list(in_channels)}) but the '
@@ -104,7 +121,7 @@ class CSF(BaseModule):
         last = len(in_channels) - 1
         self.units = nn.ModuleList([
             SelectiveFusionUnit(c_s, mid_channels, c_t, fuse=i < last, min_bottleneck=min_bottleneck,
-                                norm_cfg=norm_cfg, bottleneck_norm_cfg=bottleneck_norm_cfg)
+                                norm_cfg=norm_cfg, bottleneck_norm_cfg=bottleneck_norm_cfg, bottleneck=bottleneck)
             for i, (c_s, c_t) in enumerate(zip(in_channels, out_channels))
         ])
 

@@ -2,5 +2,7 @@ from .cwd import ChannelWiseDivergence
 from .hcl import HCLoss
 from .heteroakd import HeteroAKDLoss, LogitBCELoss, PixelKLDivergence
 from .stage_mse import StageMSELoss
+from .weighted_ce import TRANSKD_CITYSCAPES_WEIGHTS, ClassWeightedCELoss
 
-__all__ = ['HCLoss', 'StageMSELoss', 'ChannelWiseDivergence', 'HeteroAKDLoss', 'LogitBCELoss', 'PixelKLDivergence']
+__all__ = ['HCLoss', 'StageMSELoss', 'ChannelWiseDivergence', 'HeteroAKDLoss', 'LogitBCELoss', 'PixelKLDivergence',
+           'ClassWeightedCELoss', 'TRANSKD_CITYSCAPES_WEIGHTS']

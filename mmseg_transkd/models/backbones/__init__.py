@@ -1,0 +1,3 @@
+from .official_mit import OfficialMixVisionTransformer
+
+__all__ = ['OfficialMixVisionTransformer']

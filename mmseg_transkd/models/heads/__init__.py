@@ -1,0 +1,3 @@
+from .official_segformer_head import OfficialSegformerHead
+
+__all__ = ['OfficialSegformerHead']

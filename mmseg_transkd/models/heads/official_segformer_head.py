@@ -1,0 +1,55 @@
+"""The all-MLP decode head of the official SegFormer / TransKD release, layer for layer."""
+from typing import List
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import ConvModule
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from torch import Tensor
+
+
+@MODELS.register_module()
+class OfficialSegformerHead(BaseDecodeHead):
+    """SegFormer's all-MLP head exactly as the official release builds it (Xie et al., NeurIPS 2021; the head that
+    TransKD's teacher and student use, Liu et al., arXiv 2202.13393; spec §0).
+
+    1. ``linear_c[i]``: a token-wise ``nn.Linear(C_i → D)`` with bias on every stage map (no norm, no activation);
+    2. bilinear resize (align_corners=False) to the stage-1 grid;
+    3. concatenation in the order [c4, c3, c2, c1];
+    4. ``linear_fuse``: 1×1 conv 4D→D without bias, BN, ReLU;
+    5. Dropout2d (``dropout_ratio``, 0.1);
+    6. ``conv_seg``: 1×1 conv D→K with bias (the official ``linear_pred``).
+
+    The logits stay on the stage-1 grid (1/4 of the input). mmseg's ``SegformerHead`` differs: a ConvModule (conv + BN +
+    ReLU) per stage instead of the biased Linear, and concatenation in the order [c1, c2, c3, c4]. For MiT-B0 with
+    D = 256 and 20 classes this head has 399,892 parameters (spec §6). ``conv_seg`` keeps mmseg's name so recorders on
+    ``decode_head.conv_seg`` work; ``tools/convert_official_transkd.py`` maps the official keys onto it.
+
+    Args:
+        interpolate_mode (str): Mode of step 2. Defaults to 'bilinear'.
+        **kwargs: :class:`BaseDecodeHead` arguments; ``in_channels`` (4 stage widths), ``channels`` (D) and
+            ``num_classes`` are required. ``input_transform`` is 'multiple_select'.
+    """
+
+    def __init__(self, interpolate_mode: str = 'bilinear', **kwargs) -> None:
+        super().__init__(input_transform='multiple_select', **kwargs)
+        self.interpolate_mode = interpolate_mode
+        if len(self.in_channels) != len(self.in_index):
+            raise ValueError(f'OfficialSegformerHead: in_channels {self.in_channels} and in_index {self.in_index} '
+                             'must have one entry per stage')
+        self.linear_c = nn.ModuleList([nn.Linear(c, self.channels) for c in self.in_channels])
+        self.linear_fuse = ConvModule(self.channels * len(self.in_channels), self.channels, 1, bias=False,
+                                      norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
+
+    def forward(self, inputs: List[Tensor]) -> Tensor:
+        feats = self._transform_inputs(inputs)
+        size = feats[0].shape[2:]
+        outs = []
+        for x, linear in zip(feats, self.linear_c):
+            b, _, h, w = x.shape
+            x = linear(x.flatten(2).transpose(1, 2)).transpose(1, 2).reshape(b, -1, h, w)
+            outs.append(resize(x, size=size, mode=self.interpolate_mode, align_corners=self.align_corners))
+        out = self.linear_fuse(torch.cat(outs[::-1], dim=1))  # official order [c4, c3, c2, c1]
+        return self.cls_seg(out)

@@ -1,0 +1,3 @@
+from .paper_protocol import LabelToLogitGrid, RandomShift, nearest_resize
+
+__all__ = ['RandomShift', 'LabelToLogitGrid', 'nearest_resize']
