@@ -8,7 +8,7 @@ custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 checkpoint = 'https://github.com/whai362/PVT/releases/download/v2/pvt_v2_b0.pth'
 model = dict(
     pretrained=None,
-    backbone=dict(_delete_=True, type='PVTv2', embed_dims=32, num_layers=[2, 2, 2, 2],
+    backbone=dict(_delete_=True, type='PVTv2', embed_dims=32, num_layers=[2, 2, 2, 2], num_heads=[1, 2, 5, 8],
                   init_cfg=dict(type='Pretrained', checkpoint=checkpoint)),
     neck=dict(in_channels=[32, 64, 160, 256]))
 optim_wrapper = dict(
