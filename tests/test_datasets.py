@@ -231,3 +231,11 @@ def test_dataset_configs_build(name, monkeypatch):
     assert model.student.backbone.embed_dims == c_s and model.teacher.backbone.embed_dims == c_t
     assert [u.conv2.conv.out_channels for u in model.connectors.csf.units] == [c_t * h for h in (1, 2, 5, 8)]
     assert [p.in_features for p in model.connectors.pea.projs] == [c_s * h for h in (1, 2, 5, 8)]
+
+
+def test_missing_acdc_folder_is_named_with_how_to_get_it(tmp_path):
+    from mmseg_transkd.utils.checks import check_data_roots
+    cfg = Config.fromfile(str(REPO / 'configs/transkd/segformer_b2_b0_acdc.py'))
+    cfg.train_dataloader.dataset.data_root = str(tmp_path / 'nowhere')
+    with pytest.raises(FileNotFoundError, match=r'train_dataloader.dataset.data_root.*ACDCDataset.*gt_trainval.zip'):
+        check_data_roots(cfg)
