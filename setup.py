@@ -8,5 +8,5 @@ setup(
     packages=find_packages(include=['mmseg_transkd', 'mmseg_transkd.*']),
     python_requires='>=3.11',
     install_requires=['mmengine==0.10.7', 'mmcv==2.1.0', 'mmsegmentation==1.2.2', 'mmpretrain==1.2.0'],
-    extras_require={'tests': ['pytest>=8']},
+    extras_require={'tests': ['pytest>=8', 'mmdet==3.3.0'], 'pvtv2': ['mmdet==3.3.0']},
 )

@@ -9,6 +9,12 @@ DATASET_HINTS = {
         'Download leftImg8bit_trainvaltest.zip and gtFine_trainvaltest.zip from cityscapes-dataset.com, unpack them '
         'into that folder and create the *_labelTrainIds.png maps with mmseg\'s '
         '`python tools/dataset_converters/cityscapes.py <data_root> --nproc 8`'),
+    'ACDCDataset': (
+        'Download rgb_anon_trainvaltest.zip and gt_trainval.zip from acdc.vision.ee.ethz.ch and unpack both into that '
+        'folder (rgb_anon/<condition>/<split>/, gt/<condition>/<split>/; the *_gt_labelTrainIds.png maps are included)'),
+    'NYUv2SegDataset': (
+        'Write NYUv2\'s labelled images as images/{train,test}/*.png and their 40-class maps (0 = void, 1..40) as '
+        'annotations/{train,test}/*.png; see the README section "More datasets and the PVTv2 pair"'),
 }
 
 
