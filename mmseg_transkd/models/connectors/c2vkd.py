@@ -112,7 +112,7 @@ def check_attnpool_state(state: dict, embed_dim: int, output_dim: int, where: st
     if isinstance(state, dict) and isinstance(state.get('state_dict'), dict):
         state = state['state_dict']
     if not isinstance(state, dict):
-        raise AttnPoolCheckpointError(f'{where} holds a {type(state).__name__}, not a state dict.')
+        raise AttnPoolCheckpointError(f'{where} holds a {type(state).__name__}, not a state dict. {EXTRACT_HINT}')
     prefix = next((p for p in ATTNPOOL_PREFIXES if f'{p}c_proj.weight' in state), '')
     found = {k: state[prefix + k] for k in ATTNPOOL_KEYS if isinstance(state.get(prefix + k), Tensor)}
     problems = [f'missing {prefix + k}' for k in ATTNPOOL_KEYS if k not in found]
