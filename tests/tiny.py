@@ -121,3 +121,25 @@ def tiny_cfg(variant: str, data_root: str, work_dir: str, teacher_ckpt: str = No
     cfg.randomness = dict(seed=0)
     cfg.work_dir = work_dir
     return cfg
+
+
+def tiny_deeplabv3plus(data_preprocessor: dict, strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4)) -> dict:
+    """``tiny_deeplabv3`` with mmseg's DeepLabV3+ head (DepthwiseSeparableASPPHead, c1 from stage 1); output stride 8
+    by default, 16 with ``strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2)``."""
+    model = tiny_deeplabv3(data_preprocessor)
+    model['backbone'].update(strides=strides, dilations=dilations)
+    model['decode_head'].update(type='DepthwiseSeparableASPPHead', c1_in_channels=8, c1_channels=4)
+    return model
+
+
+def write_attnpool_checkpoint(path: str, embed_dim: int, output_dim: int, grid: int = 7, prefix: str = '',
+                              seed: int = 0) -> str:
+    """A fake CLIP ``visual.attnpool`` state dict (random weights, CLIP's key names and shapes; no download)."""
+    g = torch.Generator().manual_seed(seed)
+    shapes = {'positional_embedding': (grid * grid + 1, embed_dim)}
+    for name in ('k', 'q', 'v'):
+        shapes.update({f'{name}_proj.weight': (embed_dim, embed_dim), f'{name}_proj.bias': (embed_dim,)})
+    shapes.update({'c_proj.weight': (output_dim, embed_dim), 'c_proj.bias': (output_dim,)})
+    state = {prefix + k: torch.randn(*s, generator=g) / embed_dim ** 0.5 for k, s in shapes.items()}
+    torch.save(state, path)
+    return path

@@ -5,3 +5,6 @@ from .logit_projector import LogitProjector
 from .pea import PEA
 
 __all__ = ['CSF', 'SelectiveFusionUnit', 'PEA', 'GLMixer', 'EmbeddingAssistant', 'LogitProjector']
+from .c2vkd import C2VKDLinguisticAdapter, C2VKDVisualAdapter, CLIPAttentionPool2d  # noqa: E402
+
+__all__ += ['C2VKDVisualAdapter', 'C2VKDLinguisticAdapter', 'CLIPAttentionPool2d']

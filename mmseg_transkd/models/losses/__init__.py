@@ -1,3 +1,4 @@
+from .c2vkd import ChannelKLDivergence, CrossImageGramLoss, PixelDecoupledKD
 from .cwd import ChannelWiseDivergence
 from .hcl import HCLoss
 from .heteroakd import HeteroAKDLoss, LogitBCELoss, PixelKLDivergence
@@ -5,4 +6,5 @@ from .stage_mse import StageMSELoss
 from .weighted_ce import TRANSKD_CITYSCAPES_WEIGHTS, ClassWeightedCELoss
 
 __all__ = ['HCLoss', 'StageMSELoss', 'ChannelWiseDivergence', 'HeteroAKDLoss', 'LogitBCELoss', 'PixelKLDivergence',
-           'ClassWeightedCELoss', 'TRANSKD_CITYSCAPES_WEIGHTS']
+           'ClassWeightedCELoss', 'TRANSKD_CITYSCAPES_WEIGHTS', 'ChannelKLDivergence', 'CrossImageGramLoss',
+           'PixelDecoupledKD']

@@ -1,0 +1,68 @@
+# C2VKD building blocks (Zheng et al., arXiv 2310.07265, Pattern Recognition 2024; partial official code: the
+# reconstruction of seeds.md §1 rules, [I] marked). A fragment: it defines variables only; the configs listing it in
+# `_base_` assemble the model from them.
+
+# Recorders. Student: every MiT stage (the adapters take the last). Teacher: ResNet layer4 itself, hooked by module
+# path so it is layer4 whatever the backbone's out_indices or output stride (not the ASPP output, spec §1.8). Both:
+# the final logits at the decode head's classifier conv (mmseg heads call self.forward directly, so a hook on the
+# head itself would not fire); PDD needs the teacher's, so its decode head runs, its auxiliary head does not.
+student_stages = dict(type='ModuleOutputsRecorder', source='backbone')
+teacher_layer4 = dict(type='ModuleOutputsRecorder', source='backbone.layer4')
+head_logits = dict(type='ModuleOutputsRecorder', source='decode_head.conv_seg')
+
+# The frozen CLIP RN101 attention pool, supplied by the user (never downloaded): write it with
+#   python tools/extract_clip_attnpool.py /path/to/RN101.pt checkpoints/clip_rn101_attnpool.pth
+# or point at another path with --cfg-options model.connectors.ling_t.attnpool_ckpt=PATH. A missing file is an error;
+# the *_noclip.py configs drop the linguistic term instead.
+attnpool_ckpt = 'checkpoints/clip_rn101_attnpool.pth'
+
+# Paper setting: the student's CE is computed but not added (labels enter through PDD only), spec §1.5. The configs
+# set the student decode head's loss_decode.loss_weight to this; the *_safe.py config uses 1.0 [I].
+ce_weight = 0.0
+
+visual_connectors = dict(
+    # F_s': stage 4 -> 1x1 conv C_s -> 2048 (no bias) -> bilinear x2 (1/16 grid) [I: the common grid]
+    vis_s=dict(type='C2VKDVisualAdapter', inputs=['S.feats'], stage=-1, scale_factor=2,
+               channels_from=dict(in_channels='S.feats', out_channels='T.layer4')))
+linguistic_connectors = dict(
+    # g_t: layer4 -> bilinear 16x16 -> frozen CLIP RN101 attnpool (2048 -> 512, 32 heads)
+    ling_t=dict(type='CLIPAttentionPool2d', inputs=['T.layer4'], attnpool_ckpt=attnpool_ckpt, num_heads=32,
+                output_dim=512, pool_size=16, channels_from=dict(embed_dim='T.layer4')),
+    # g_s: stage 4 -> global average pool -> 1x1 conv C_s -> 512 (no bias); listed after ling_t, whose width it reads
+    ling_s=dict(type='C2VKDLinguisticAdapter', inputs=['S.feats'], stage=-1,
+                channels_from=dict(in_channels='S.feats', out_channels='C.ling_t')))
+
+# L = L_PDD + 0.1 L_glob + 0.1 L_patch + 0.5 L_ling (code defaults, paper Eq. 10), faithful reductions (spec §1.5)
+pdd_loss = dict(type='PixelDecoupledKD', mode='paper_binary', tau=1.0, size='label', loss_weight=1.0,
+                inputs=dict(preds_S='S.logits', preds_T='T.logits', gt='GT'))
+visual_losses = dict(
+    loss_glob=dict(type='ChannelKLDivergence', tau=1.0, reduction='mean', loss_weight=0.1,
+                   inputs=dict(preds_S='C.vis_s', preds_T='T.layer4')),
+    loss_patch=dict(type='CrossImageGramLoss', loss_weight=0.1, inputs=dict(preds_S='C.vis_s', preds_T='T.layer4')))
+linguistic_losses = dict(
+    loss_ling=dict(type='ChannelKLDivergence', tau=1.0, reduction='mean', loss_weight=0.5,
+                   inputs=dict(preds_S='C.ling_s', preds_T='C.ling_t')))
+
+recorders = dict(
+    student_recorders=dict(feats=student_stages, logits=head_logits),
+    teacher_recorders=dict(layer4=teacher_layer4, logits=head_logits))
+c2vkd = dict(
+    **recorders,
+    connectors=dict(**visual_connectors, **linguistic_connectors),
+    distill_losses=dict(loss_pdd=pdd_loss, **visual_losses, **linguistic_losses))
+# C2VKD-noCLIP: no linguistic term at all (not the paper method; LogNoteHook says so in the log)
+c2vkd_noclip = dict(
+    **recorders,
+    connectors=dict(**visual_connectors),
+    distill_losses=dict(loss_pdd=pdd_loss, **visual_losses))
+noclip_note = ('C2VKD-noCLIP: the linguistic VLFD term is OFF (no CLIP RN101 attention-pool weights were supplied); '
+               'this run is NOT the paper method (L = L_PDD + 0.1 L_glob + 0.1 L_patch).')
+
+# Recipe (paper §IV-B/C as read in spec §1.6): AdamW lr 6e-5 (weight decay 0.01 as the code), 512x512 crops, batch 24
+# (8 GPUs x 3), 50k iterations, poly decay power 1.0 to 0 after a 1500-iteration linear warm-up (the code's) [I].
+c2vkd_optim_wrapper = dict(
+    type='OptimWrapper', optimizer=dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.01))
+c2vkd_param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500),
+    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=1500, end=50000, by_epoch=False)]
+c2vkd_train_cfg = dict(type='IterBasedTrainLoop', max_iters=50000, val_interval=5000)

@@ -1,0 +1,474 @@
+"""C2VKD: every VLFD / PDD term against a hand computation, the frozen CLIP pool, the layer4 tap, gradient paths, the
+shipped configs and a Runner run of a tiny CNN -> MiT pair."""
+import copy
+import importlib.util
+import logging
+import math
+import os.path as osp
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.runner import Runner
+from mmseg.registry import MODELS
+
+from mmseg_transkd.engine import LogNoteHook
+from mmseg_transkd.models.connectors import C2VKDLinguisticAdapter, C2VKDVisualAdapter, CLIPAttentionPool2d
+from mmseg_transkd.models.connectors.c2vkd import AttnPoolCheckpointError
+from mmseg_transkd.models.losses import ChannelKLDivergence, CrossImageGramLoss, PixelDecoupledKD
+from tiny import REPO, STUDENT_DIMS, STUDENT_DEPTHS, shrink_mit, tiny_cfg, tiny_deeplabv3plus, \
+    write_attnpool_checkpoint
+
+C2VKD = REPO / 'configs/c2vkd'
+CITY_B0 = C2VKD / 'deeplabv3plus-r101_segformer-b0_city.py'
+
+
+def softmax(xs):
+    e = [math.exp(x) for x in xs]
+    return [v / sum(e) for v in e]
+
+
+def kl(p, q):
+    return sum(a * math.log(a / b) for a, b in zip(p, q))
+
+
+def pixels(values):
+    """[[k logits] per pixel] -> 1×K×1×N."""
+    return torch.tensor(values).t()[None, :, None, :]
+
+
+# ----------------------------------------------------------------------------------------------------- VLFD terms
+def test_global_term_is_the_mean_over_all_elements_hand_computed():
+    s, t = [[0.5, -1.0, 2.0], [0.0, 0.3, -0.2]], [[1.0, 0.0, -1.0], [2.0, 2.0, 0.5]]
+    per_pixel = [kl(softmax(b), softmax(a)) for a, b in zip(s, t)]  # KL(teacher || student) over the 3 channels
+    got = ChannelKLDivergence()(pixels(s), pixels(t))
+    assert got.item() == pytest.approx(sum(per_pixel) / 6, rel=1e-6)  # / (B·H·W·C) = 2 pixels · 3 channels
+    pixel = ChannelKLDivergence(reduction='pixel', loss_weight=0.1)(pixels(s), pixels(t))
+    assert pixel.item() == pytest.approx(0.1 * sum(per_pixel) / 2, rel=1e-6)
+    tau = 2.0
+    hot = [kl(softmax([x / tau for x in b]), softmax([x / tau for x in a])) for a, b in zip(s, t)]
+    assert ChannelKLDivergence(tau=tau)(pixels(s), pixels(t)).item() == pytest.approx(
+        tau ** 2 * sum(hot) / 6, rel=1e-6)
+
+
+def test_linguistic_term_on_vectors_hand_computed():
+    g_s, g_t = [[0.1, 0.2, -0.3, 1.0], [2.0, 0.0, 0.0, -2.0]], [[0.0, 1.0, 0.0, 0.0], [1.0, 1.0, -1.0, 0.5]]
+    expected = sum(kl(softmax(b), softmax(a)) for a, b in zip(g_s, g_t)) / 8
+    got = ChannelKLDivergence(loss_weight=0.5)(torch.tensor(g_s), torch.tensor(g_t))
+    assert got.item() == pytest.approx(0.5 * expected, rel=1e-6)
+
+
+def test_teacher_map_is_resized_to_the_student_grid():
+    s, t = torch.randn(2, 6, 4, 4), torch.randn(2, 6, 4, 4)
+    t_big = t.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)  # a D8 teacher at twice the grid
+    for loss in (ChannelKLDivergence(), CrossImageGramLoss()):
+        torch.testing.assert_close(loss(s, t_big), loss(s, t))
+    with pytest.raises(ValueError, match='ChannelKLDivergence: stage 1'):
+        ChannelKLDivergence()(torch.randn(1, 6, 2, 2), torch.randn(1, 5, 2, 2))
+
+
+def gram_nxn(s, t):
+    """The direct form: N×N Gram matrices over all positions of the batch (float64)."""
+    def rows(x):
+        x = x.double().permute(0, 2, 3, 1).reshape(-1, x.shape[1])
+        x = x / x.norm(dim=1, keepdim=True)
+        return x - x.mean(dim=1, keepdim=True)
+    x_s, x_t = rows(s), rows(t)
+    c = x_s.shape[1]
+    return ((x_s @ x_s.t() / (c - 1) - x_t @ x_t.t() / (c - 1)) ** 2).mean()
+
+
+def test_patch_term_low_memory_form_equals_the_nxn_form():
+    torch.manual_seed(0)
+    s, t = torch.randn(3, 7, 4, 5), torch.randn(3, 7, 4, 5)
+    expected = gram_nxn(s, t).item()
+    assert CrossImageGramLoss()(s, t).item() == pytest.approx(expected, rel=1e-4)
+    assert CrossImageGramLoss(fp64=True)(s, t).item() == pytest.approx(expected, rel=1e-6)  # float64, returned as fp32
+    # positions of different images interact: the loss is not the mean of per-image losses
+    per_image = sum(gram_nxn(s[i:i + 1], t[i:i + 1]).item() for i in range(3)) / 3
+    assert abs(per_image - expected) > 1e-3 * expected
+
+
+def test_patch_term_hand_computed_on_two_positions():
+    # B=1, C=3, two positions; rows normalised then centred, G = X Xᵀ / 2
+    s, t = [[3.0, 0.0, 4.0], [1.0, 1.0, 1.0]], [[0.0, 1.0, 0.0], [1.0, 2.0, 2.0]]
+
+    def rows(m):
+        out = []
+        for r in m:
+            n = math.sqrt(sum(v * v for v in r))
+            r = [v / n for v in r]
+            mean = sum(r) / 3
+            out.append([v - mean for v in r])
+        return out
+    xs, xt = rows(s), rows(t)
+    g = lambda x, i, j: sum(a * b for a, b in zip(x[i], x[j])) / 2  # noqa: E731
+    expected = sum((g(xs, i, j) - g(xt, i, j)) ** 2 for i in range(2) for j in range(2)) / 4
+    assert CrossImageGramLoss()(pixels(s), pixels(t)).item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_vlfd_terms_run_in_fp32_under_autocast_and_reach_only_the_student():
+    s = torch.randn(2, 16, 4, 4, requires_grad=True)
+    t = torch.randn(2, 16, 8, 8, requires_grad=True)
+    with torch.no_grad():
+        ref = CrossImageGramLoss()(s, t)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        gram, glob = CrossImageGramLoss()(s.bfloat16(), t.bfloat16()), ChannelKLDivergence()(s, t)
+    assert gram.dtype == glob.dtype == torch.float32
+    assert gram.item() == pytest.approx(ref.item(), rel=2e-2)  # only the bf16 inputs differ
+    (gram + glob).backward()
+    assert s.grad is not None and s.grad.abs().sum() > 0 and t.grad is None
+
+
+# ---------------------------------------------------------------------------------------------------------- PDD
+def binary(p, y):
+    return [p[y], sum(v for c, v in enumerate(p) if c != y)]
+
+
+def hand_pdd(zs, zt, y, mode, alpha=0.5, beta=0.5):
+    s, t = softmax(zs), softmax(zt)
+    b_s, b_t = binary(s, y), binary(t, y)
+    if mode == 'paper_binary':
+        q = [(b_t[0] + 1) / 2, b_t[1] / 2]
+        return 0.5 * kl(b_s, q)
+    t_nt = [v / b_t[1] for c, v in enumerate(t) if c != y]
+    s_nt = [v / b_s[1] for c, v in enumerate(s) if c != y]
+    return alpha * kl(b_t, b_s) + beta * kl(t_nt, s_nt)
+
+
+@pytest.mark.parametrize('mode', ['paper_binary', 'dkd'])
+def test_pdd_hand_computed_with_an_ignored_pixel(mode):
+    zs = [[1.0, 0.0, -1.0], [0.2, 0.1, 3.0], [-0.5, 2.0, 0.3]]
+    zt = [[2.0, 1.0, 0.0], [5.0, -5.0, 0.0], [0.0, 0.0, 4.0]]
+    labels = [1, 255, 0]
+    expected = (hand_pdd(zs[0], zt[0], 1, mode) + hand_pdd(zs[2], zt[2], 0, mode)) / 2
+    got = PixelDecoupledKD(mode=mode)(pixels(zs), pixels(zt), torch.tensor([[labels]]))
+    assert got.item() == pytest.approx(expected, rel=1e-5)
+    assert PixelDecoupledKD(mode=mode)(pixels(zs), pixels(zt), torch.tensor([[[255] * 3]])).item() == 0.0
+
+
+def test_pdd_dkd_weights_and_paper_reading_limits():
+    zs, zt = [[1.0, 0.0, -1.0, 0.5]], [[0.0, 3.0, 1.0, -2.0]]
+    got = PixelDecoupledKD(mode='dkd', alpha=1.0, beta=8.0)(pixels(zs), pixels(zt), torch.tensor([[[2]]]))
+    assert got.item() == pytest.approx(hand_pdd(zs[0], zt[0], 2, 'dkd', 1.0, 8.0), rel=1e-5)
+    # paper reading: the target is (b_t + [1, 0]) / 2, so a student already at that split has zero loss
+    b_t = binary(softmax([0.0, 1.0]), 0)
+    target = (b_t[0] + 1) / 2
+    z_s = [math.log(target / (1 - target)), 0.0]
+    assert PixelDecoupledKD()(pixels([z_s]), pixels([[0.0, 1.0]]), torch.tensor([[[0]]])).item() == pytest.approx(
+        0.0, abs=1e-6)
+
+
+def test_pdd_resizes_to_the_labels_and_reaches_only_the_student():
+    z_s = torch.randn(2, 5, 4, 4, requires_grad=True)
+    z_t = torch.randn(2, 5, 8, 8, requires_grad=True)
+    gt = torch.randint(0, 5, (2, 16, 16))
+    gt[:, :2] = 255
+    label, student = PixelDecoupledKD()(z_s, z_t, gt), PixelDecoupledKD(size='student')(z_s, z_t, gt)
+    up = lambda z: F.interpolate(z, size=(16, 16), mode='bilinear', align_corners=False)  # noqa: E731
+    torch.testing.assert_close(label, PixelDecoupledKD()(up(z_s), up(z_t), gt))
+    assert torch.isfinite(student) and student.item() != pytest.approx(label.item())
+    (label + student).backward()
+    assert z_s.grad is not None and z_s.grad.abs().sum() > 0 and z_t.grad is None
+    with pytest.raises(ValueError, match="mode must be 'paper_binary' or 'dkd'"):
+        PixelDecoupledKD(mode='nckd')
+
+
+# ---------------------------------------------------------------------------------------------- connectors / pool
+def clip_reference(pool_ckpt, x, num_heads, pos):
+    """CLIP's own formulation: all tokens query, torch's multi-head attention, token 0 is the global output."""
+    w = torch.load(pool_ckpt)
+    tokens = x.flatten(2).permute(2, 0, 1)  # HW × B × C
+    tokens = torch.cat([tokens.mean(dim=0, keepdim=True), tokens], dim=0) + pos[:, None]
+    out, _ = F.multi_head_attention_forward(
+        query=tokens, key=tokens, value=tokens, embed_dim_to_check=tokens.shape[-1], num_heads=num_heads,
+        q_proj_weight=w['q_proj.weight'], k_proj_weight=w['k_proj.weight'], v_proj_weight=w['v_proj.weight'],
+        in_proj_weight=None, in_proj_bias=torch.cat([w['q_proj.bias'], w['k_proj.bias'], w['v_proj.bias']]),
+        bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.0, out_proj_weight=w['c_proj.weight'],
+        out_proj_bias=w['c_proj.bias'], use_separate_proj_weight=True, training=False, need_weights=False)
+    return out[0]
+
+
+def test_attention_pool_matches_clip_formulation(tmp_path):
+    ckpt = write_attnpool_checkpoint(str(tmp_path / 'pool.pth'), embed_dim=8, output_dim=4, grid=3)
+    pool = CLIPAttentionPool2d(ckpt, embed_dim=[8], num_heads=2, output_dim=4, pool_size=3)
+    x = torch.randn(2, 8, 3, 3)
+    expected = clip_reference(ckpt, x, 2, torch.load(ckpt)['positional_embedding'])
+    torch.testing.assert_close(pool(x), expected, rtol=1e-5, atol=1e-6)
+    # a larger map is resized to the pool grid; the 3×3 positional grid is resized once, the class row kept
+    big = CLIPAttentionPool2d(ckpt, embed_dim=8, num_heads=2, output_dim=4, pool_size=5)
+    pos = torch.load(ckpt)['positional_embedding']
+    assert big.positional_embedding.shape == (26, 8)
+    torch.testing.assert_close(big.positional_embedding[0], pos[0])
+    grid = F.interpolate(pos[1:].reshape(3, 3, 8).permute(2, 0, 1)[None], size=(5, 5), mode='bilinear',
+                         align_corners=False)[0].flatten(1).t()
+    torch.testing.assert_close(big.positional_embedding[1:], grid)
+    x = torch.randn(2, 8, 10, 10)
+    expected = clip_reference(ckpt, F.interpolate(x, size=(5, 5), mode='bilinear', align_corners=False), 2,
+                              big.positional_embedding)
+    torch.testing.assert_close(big([x]), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_pool_is_frozen_out_of_checkpoints_and_stays_in_eval(tmp_path):
+    ckpt = write_attnpool_checkpoint(str(tmp_path / 'pool.pth'), embed_dim=8, output_dim=4)
+    pool = CLIPAttentionPool2d(ckpt, embed_dim=8, num_heads=2, output_dim=4, pool_size=4)
+    pool.train()
+    assert not pool.training and list(pool.parameters()) == [] and pool.state_dict() == {}
+    assert len(list(pool.buffers())) == 9 and not any(b.requires_grad for b in pool.buffers())
+    x = torch.randn(1, 8, 4, 4, requires_grad=True)
+    assert not pool(x).requires_grad
+
+
+def test_pool_checkpoint_errors_name_the_key_and_the_way_out(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r'attnpool_ckpt is not set.*extract_clip_attnpool.*noclip'):
+        CLIPAttentionPool2d(None, embed_dim=8, num_heads=2, output_dim=4)
+    with pytest.raises(FileNotFoundError, match=r'attnpool_ckpt: ".*nope.pth" not found'):
+        CLIPAttentionPool2d(str(tmp_path / 'nope.pth'), embed_dim=8, num_heads=2, output_dim=4)
+    wrong = write_attnpool_checkpoint(str(tmp_path / 'wrong.pth'), embed_dim=8, output_dim=6)
+    with pytest.raises(AttnPoolCheckpointError, match=r'c_proj.weight is \(6, 8\), expected \(4, 8\)'):
+        CLIPAttentionPool2d(wrong, embed_dim=8, num_heads=2, output_dim=4)
+    state = torch.load(wrong)
+    del state['k_proj.bias']
+    torch.save(state, tmp_path / 'partial.pth')
+    with pytest.raises(AttnPoolCheckpointError, match='missing k_proj.bias'):
+        CLIPAttentionPool2d(str(tmp_path / 'partial.pth'), embed_dim=8, num_heads=2, output_dim=6)
+    torch.save({'positional_embedding': torch.zeros(11, 8)}, tmp_path / 'pos.pth')
+    with pytest.raises(AttnPoolCheckpointError, match=r'positional_embedding is \(11, 8\)'):
+        CLIPAttentionPool2d(str(tmp_path / 'pos.pth'), embed_dim=8, num_heads=2, output_dim=4)
+    # a whole CLIP state dict (visual.attnpool.* keys among others) is accepted
+    full = write_attnpool_checkpoint(str(tmp_path / 'full.pth'), 8, 4, prefix='visual.attnpool.')
+    state = torch.load(full)
+    state['visual.conv1.weight'] = torch.zeros(1)
+    torch.save({'state_dict': state}, full)
+    assert CLIPAttentionPool2d(full, embed_dim=8, num_heads=2, output_dim=4)(torch.randn(1, 8, 2, 2)).shape == (1, 4)
+
+
+def test_student_adapters_shapes_and_parameter_counts():
+    feats = [torch.randn(2, 32, 16, 16), torch.randn(2, 256, 4, 4)]
+    vis = C2VKDVisualAdapter([32, 256], [2048])
+    ling = C2VKDLinguisticAdapter([32, 256], 512)
+    assert vis(feats).shape == (2, 2048, 8, 8) and ling(feats).shape == (2, 512)
+    assert sum(p.numel() for p in vis.parameters()) == 256 * 2048  # 1×1 conv, no bias
+    assert sum(p.numel() for p in ling.parameters()) == 256 * 512
+    torch.testing.assert_close(ling(feats), ling.proj(feats[1]).mean(dim=(2, 3)), rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------------------------------------------------ distiller / configs
+_PARSED = {}
+
+
+def parsed(config) -> Config:
+    """Config.fromfile once per file (it resolves mmseg:: bases, which takes seconds)."""
+    if config not in _PARSED:
+        _PARSED[config] = Config.fromfile(str(config))
+    return copy.deepcopy(_PARSED[config])
+
+
+def tiny_model_cfg(pool_ckpt, config=CITY_B0, **teacher_kwargs):
+    model = parsed(config).model
+    shrink_mit(model.student, STUDENT_DIMS, STUDENT_DEPTHS, 16)
+    model.teacher = dict(config=tiny_deeplabv3plus(model.student.data_preprocessor, **teacher_kwargs),
+                         checkpoint='', load_checkpoint=False)
+    if 'ling_t' in model.connectors:
+        model.connectors.ling_t.update(attnpool_ckpt=pool_ckpt, num_heads=4, output_dim=16)
+    return model
+
+
+@pytest.mark.parametrize('os16', [False, True])
+def test_teacher_tap_is_layer4_whatever_the_output_stride(os16, tmp_path):
+    pool = write_attnpool_checkpoint(str(tmp_path / 'pool.pth'), embed_dim=64, output_dim=16)
+    stride = dict(strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2)) if os16 else {}
+    model = MODELS.build(tiny_model_cfg(pool, **stride))
+    x = torch.randn(2, 3, 64, 64)
+    model.train()
+    tensors, _ = model.distill_tensors(x)
+    layer4 = tensors['T.layer4'][0]
+    with torch.no_grad():
+        stages = model.teacher.backbone(x)
+    torch.testing.assert_close(layer4, stages[-1])
+    assert layer4.shape == (2, 64, 4 if os16 else 8, 4 if os16 else 8)  # not the ASPP output (16 channels)
+    assert tensors['C.vis_s'].shape == (2, 64, 4, 4)  # 2× the student's 2×2 last stage, the common grid
+    assert tensors['C.ling_t'].shape == tensors['C.ling_s'].shape == (2, 16)
+    assert tensors['T.logits'][0].shape[1] == tensors['S.logits'][0].shape[1] == 19
+
+
+def test_gradients_reach_only_the_student_side_and_frozen_parts_stay_in_eval(tmp_path):
+    pool = write_attnpool_checkpoint(str(tmp_path / 'pool.pth'), embed_dim=64, output_dim=16)
+    model = MODELS.build(tiny_model_cfg(pool))
+    model.train()
+    assert not model.teacher.training and not model.connectors.ling_t.training
+    assert model.student.training and model.connectors.vis_s.training
+    assert not any(k.startswith('connectors.ling_t') or k.startswith('teacher.') for k in model.state_dict())
+    assert {k for k in model.state_dict() if k.startswith('connectors.')} == {
+        'connectors.vis_s.conv.weight', 'connectors.ling_s.proj.weight'}
+    tensors, _ = model.distill_tensors(torch.randn(2, 3, 64, 64))
+    tensors['GT'] = torch.randint(0, 19, (2, 64, 64))
+    losses = {n: loss(**{a: tensors[r] for a, r in model._loss_inputs[n].items()})
+              for n, loss in model.distill_losses.items()}
+    assert set(losses) == {'loss_pdd', 'loss_glob', 'loss_patch', 'loss_ling'}
+    sum(losses.values()).backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
+    for name in ('vis_s', 'ling_s'):
+        assert model.connectors[name].state_dict() and all(
+            p.grad is not None and p.grad.abs().sum() > 0 for p in model.connectors[name].parameters())
+    assert model.student.backbone.layers[-1][0].projection.weight.grad.abs().sum() > 0
+    assert not tensors['C.ling_t'].requires_grad and not tensors['T.layer4'][0].requires_grad
+
+
+def test_missing_pool_file_fails_the_build_with_a_clear_error_and_noclip_drops_the_term(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r'attnpool_ckpt.*not found.*extract_clip_attnpool.*--cfg-options '
+                                                r'model.connectors.ling_t.attnpool_ckpt'):
+        MODELS.build(tiny_model_cfg(str(tmp_path / 'missing.pth')))
+    noclip = C2VKD / 'deeplabv3plus-r101_segformer-b0_city_noclip.py'
+    model = MODELS.build(tiny_model_cfg(None, config=noclip))
+    assert set(model.connectors) == {'vis_s'}
+    assert set(model.distill_losses) == {'loss_pdd', 'loss_glob', 'loss_patch'}
+    hooks = parsed(noclip).custom_hooks
+    assert [h['type'] for h in hooks] == ['LogNoteHook'] and 'NOT the paper method' in hooks[0]['note']
+
+
+def test_log_note_hook_writes_the_note_into_the_log(tmp_path):
+    class FakeRunner:
+        logger = MMLogger.get_instance('c2vkd_note_test', log_file=str(tmp_path / 'run.log'))
+    LogNoteHook('C2VKD-noCLIP: not the paper method').before_run(FakeRunner())
+    for handler in FakeRunner.logger.handlers:
+        handler.flush()
+    assert 'C2VKD-noCLIP: not the paper method' in (tmp_path / 'run.log').read_text()
+    assert LogNoteHook('x', level='info').level == logging.INFO
+
+
+SHIPPED = {  # config -> (student stage-4 channels, classes, ce_weight)
+    'deeplabv3plus-r101_segformer-b0_city.py': (256, 19, 0.0),
+    'deeplabv3plus-r101_segformer-b1_city.py': (512, 19, 0.0),
+    'deeplabv3plus-r101_segformer-b0_city_safe.py': (256, 19, 1.0),
+    'deeplabv3plus-r101_segformer-b0_voc12aug.py': (256, 21, 0.0),
+    'deeplabv3plus-r101_segformer-b1_voc12aug.py': (512, 21, 0.0),
+    'deeplabv3plus-r101_segformer-b0_ade20k.py': (256, 150, 0.0),
+    'deeplabv3plus-r101_segformer-b1_ade20k.py': (512, 150, 0.0),
+    'deeplabv3plus-r101_segformer-b0_city_noclip.py': (256, 19, 0.0),
+}
+
+
+@pytest.fixture(scope='module')
+def rn101_pool(tmp_path_factory):
+    """Random weights with CLIP RN101's attnpool key names and shapes (7×7+1 positions, 2048 -> 512)."""
+    return write_attnpool_checkpoint(str(tmp_path_factory.mktemp('clip') / 'pool.pth'), 2048, 512)
+
+
+@pytest.mark.parametrize('name', sorted(SHIPPED))
+def test_shipped_configs_build_the_real_pair(name, rn101_pool):
+    cfg = parsed(C2VKD / name)
+    model_cfg = copy.deepcopy(cfg.model)
+    assert model_cfg.teacher.checkpoint.startswith('https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3plus/')
+    assert model_cfg.teacher.config.startswith('mmseg::deeplabv3plus/deeplabv3plus_r101-d8_')
+    assert cfg.train_dataloader.batch_size == 3 and cfg.train_cfg.max_iters == 50000
+    assert cfg.optim_wrapper.optimizer.type == 'AdamW' and cfg.optim_wrapper.optimizer.lr == 6e-5
+    assert cfg.param_scheduler[-1].power == 1.0 and cfg.param_scheduler[-1].end == 50000
+    model_cfg.teacher['load_checkpoint'] = False
+    model_cfg.student.backbone.pop('init_cfg', None)
+    model_cfg.probe_size = (32, 32)  # the R101 probe forward dominates the build time on the CPU
+    if 'ling_t' in model_cfg.connectors:
+        model_cfg.connectors.ling_t.attnpool_ckpt = rn101_pool
+    model = MODELS.build(model_cfg)
+    c_s, k, ce = SHIPPED[name]
+    assert type(model.teacher.decode_head).__name__ == 'DepthwiseSeparableASPPHead'
+    assert model._teacher_heads == ['decode_head']  # its logits feed PDD; the auxiliary FCN head never runs
+    assert model.teacher.backbone.depth == 101 and model.connectors.vis_s.conv.out_channels == 2048
+    assert model.connectors.vis_s.conv.in_channels == c_s
+    assert sum(p.numel() for p in model.connectors.vis_s.parameters()) == c_s * 2048
+    assert model.student.decode_head.num_classes == k
+    assert model.student.decode_head.loss_decode.loss_weight == ce
+    weights = {n: loss.loss_weight for n, loss in model.distill_losses.items()}
+    if name.endswith('noclip.py'):
+        assert weights == {'loss_pdd': 1.0, 'loss_glob': 0.1, 'loss_patch': 0.1}
+        return
+    assert weights == {'loss_pdd': 1.0, 'loss_glob': 0.1, 'loss_patch': 0.1, 'loss_ling': 0.5}
+    pool = model.connectors.ling_t
+    # q, k, v 3·(2048² + 2048), c_proj 2048·512 + 512, positional (16² + 1)·2048: ≈ 14.2 M (spec §1.7)
+    assert sum(b.numel() for b in pool.buffers()) == 14_164_480
+    assert pool.num_heads == 32 and model.connectors.ling_s.proj.weight.shape == (512, c_s, 1, 1)
+
+
+def test_extract_tool_reads_torchscript_and_state_dicts(tmp_path, capsys, monkeypatch):
+    spec = importlib.util.spec_from_file_location('extract_clip_attnpool', REPO / 'tools/extract_clip_attnpool.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+
+    class AttnPool(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.positional_embedding = nn.Parameter(torch.randn(10, 8))
+            self.k_proj, self.q_proj, self.v_proj, self.c_proj = (nn.Linear(8, 8), nn.Linear(8, 8), nn.Linear(8, 8),
+                                                                  nn.Linear(8, 4))
+
+        def forward(self, x):
+            return self.c_proj(self.q_proj(x) + self.k_proj(x) + self.v_proj(x))
+
+    class Visual(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1, self.attnpool = nn.Conv2d(3, 8, 1), AttnPool()
+
+        def forward(self, x):
+            return self.attnpool(self.conv1(x).mean(dim=(2, 3)))
+
+    class Clip(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.visual = Visual().half()  # OpenAI's files are fp16 TorchScript archives
+
+        def forward(self, x):
+            return self.visual(x)
+
+    clip = Clip()
+    torch.jit.save(torch.jit.script(clip), str(tmp_path / 'RN.pt'))
+    out = str(tmp_path / 'out' / 'pool.pth')
+    monkeypatch.setattr('sys.argv', ['extract', str(tmp_path / 'RN.pt'), out])
+    tool.main()
+    printed = capsys.readouterr().out
+    assert 'attention pool 8 -> 4, positional grid 3x3 (+1)' in printed and 'not CLIP RN101 sizes' in printed
+    pool = CLIPAttentionPool2d(out, embed_dim=8, num_heads=2, output_dim=4, pool_size=3)
+    torch.testing.assert_close(pool.q_proj_weight, clip.visual.attnpool.q_proj.weight.float())
+    assert pool.q_proj_weight.dtype == torch.float32 and not osp.exists(out + '.part')
+    # the TorchScript archive itself is refused by the connector, with the way out
+    with pytest.raises(AttnPoolCheckpointError, match='extract_clip_attnpool'):
+        CLIPAttentionPool2d(str(tmp_path / 'RN.pt'), embed_dim=8, num_heads=2, output_dim=4)
+    # an ordinary state dict works too; a file without a pool is refused and nothing is written
+    torch.save(clip.state_dict(), tmp_path / 'sd.pth')
+    assert tool.extract(str(tmp_path / 'sd.pth'), str(tmp_path / 'b.pth'))['embed_dim'] == 8
+    torch.save({'visual.conv1.weight': torch.zeros(1)}, tmp_path / 'none.pth')
+    with pytest.raises(ValueError, match='has no CLIP attention pool'):
+        tool.extract(str(tmp_path / 'none.pth'), str(tmp_path / 'c.pth'))
+    assert not osp.exists(tmp_path / 'c.pth')
+
+
+# ---------------------------------------------------------------------------------------------------- Runner
+def test_runner_smoke_tiny_deeplabv3plus_to_mit(city_root, tmp_path):
+    pool_ckpt = write_attnpool_checkpoint(str(tmp_path / 'pool.pth'), embed_dim=64, output_dim=16)
+    base = parsed(CITY_B0)
+    teacher = tiny_deeplabv3plus(base.model.student.data_preprocessor)
+    teacher['data_preprocessor']['size'] = (64, 64)
+    cfg = tiny_cfg(None, city_root, str(tmp_path / 'work'), max_iters=2, val_interval=2, config=CITY_B0,
+                   teacher=teacher)
+    cfg.model.connectors.ling_t.update(attnpool_ckpt=pool_ckpt, num_heads=4, output_dim=16)
+    runner = Runner.from_cfg(cfg)
+    model = runner.model
+    teacher_before = {k: v.clone() for k, v in model.teacher.state_dict().items()}
+    pool_before = [b.clone() for b in model.connectors.ling_t.buffers()]
+    vis_before = model.connectors.vis_s.conv.weight.detach().clone()
+    runner.train()
+    scalars = runner.message_hub.log_scalars
+    for key in ('loss_pdd', 'loss_glob', 'loss_patch', 'loss_ling', 'decode.loss_ce'):
+        assert f'train/{key}' in scalars and math.isfinite(scalars[f'train/{key}'].current())
+    assert scalars['train/decode.loss_ce'].current() == 0.0  # paper setting: CE weight 0, labels through PDD only
+    assert scalars['train/loss_pdd'].current() > 0 and 'val/mIoU' in scalars
+    assert all(torch.equal(v, teacher_before[k]) for k, v in model.teacher.state_dict().items())
+    assert all(torch.equal(a, b) for a, b in zip(model.connectors.ling_t.buffers(), pool_before))
+    assert not any(m.training for m in model.teacher.modules()) and not model.connectors.ling_t.training
+    assert not torch.equal(model.connectors.vis_s.conv.weight, vis_before)
+    saved = torch.load(osp.join(cfg.work_dir, 'iter_2.pth'), map_location='cpu', weights_only=False)['state_dict']
+    assert not any(k.startswith(('teacher.', 'connectors.ling_t')) for k in saved)
+    assert 'connectors.vis_s.conv.weight' in saved and 'connectors.ling_s.proj.weight' in saved
