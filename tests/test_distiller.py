@@ -194,3 +194,15 @@ def test_cpu_bf16_autocast_training_has_no_nan_or_dtype_errors(variant, city_roo
 def test_teacher_precision_is_checked(city_root, tmp_path):
     with pytest.raises(ValueError, match='model.teacher_precision must be one of'):
         build('base', city_root, tmp_path, teacher_precision='int8')
+
+
+def test_connectors_are_ordered_by_inputs_and_channels_from():
+    """A connector whose channels come from another connector's output is built after it, whatever the dict order."""
+    from mmseg_transkd.models.distillers.distill_segmentor import DistillSegmentor
+    cfgs = {'b': dict(inputs=['S.x'], channels_from=dict(out_channels='C.a')),
+            'c': dict(inputs=['C.b']),
+            'a': dict(inputs=['T.x'])}
+    assert [n for n, _ in DistillSegmentor._ordered_connectors(cfgs)] == ['a', 'b', 'c']
+    with pytest.raises(ValueError, match=r'cyclic C\.\* references.*\[.a., .b.\]'):
+        DistillSegmentor._ordered_connectors({'a': dict(inputs=['C.b']), 'b': dict(inputs=['S.x'],
+                                                                                   channels_from=dict(c='C.a'))})

@@ -155,14 +155,17 @@ class DistillSegmentor(BaseSegmentor):
 
     @staticmethod
     def _ordered_connectors(cfgs: dict) -> List[Tuple[str, dict]]:
-        """Connectors in dependency order (a connector reading ``C.x`` comes after x)."""
+        """Connectors in dependency order: one that reads ``C.x`` (in ``inputs`` or ``channels_from``) comes after x."""
+        def refs(c: dict) -> List[str]:
+            return [r for r in [*c.get('inputs', []), *dict(c.get('channels_from') or {}).values()]
+                    if isinstance(r, str) and r.startswith('C.')]
+
         pending, done, order = dict(cfgs), set(), []
         while pending:
-            ready = [n for n, c in pending.items()
-                     if all(not r.startswith('C.') or r[2:] in done for r in c.get('inputs', []))]
+            ready = [n for n, c in pending.items() if all(r[2:] in done for r in refs(c))]
             if not ready:
-                raise ValueError(f'model.connectors: unresolvable or cyclic inputs among {sorted(pending)} '
-                                 f'(inputs: { {n: c.get("inputs") for n, c in pending.items()} })')
+                raise ValueError(f'model.connectors: unresolvable or cyclic C.* references among {sorted(pending)} '
+                                 f'(inputs / channels_from: { {n: refs(c) for n, c in pending.items()} })')
             for n in ready:
                 order.append((n, pending.pop(n)))
                 done.add(n)
