@@ -1,3 +1,4 @@
 from .autocast_optim_wrapper import AutocastOptimWrapper
+from .save_encoder_hook import SaveEncoderHook
 
-__all__ = ["AutocastOptimWrapper"]
+__all__ = ["AutocastOptimWrapper", "SaveEncoderHook"]

@@ -1,7 +1,9 @@
 from .csf import CSF, SelectiveFusionUnit
 from .embedding_assistant import EmbeddingAssistant
 from .gl_mixer import GLMixer
+from .ka import FeatureAutoencoder, FrozenEncoder, KAAdapter
 from .logit_projector import LogitProjector
 from .pea import PEA
 
-__all__ = ['CSF', 'SelectiveFusionUnit', 'PEA', 'GLMixer', 'EmbeddingAssistant', 'LogitProjector']
+__all__ = ['CSF', 'SelectiveFusionUnit', 'PEA', 'GLMixer', 'EmbeddingAssistant', 'LogitProjector', 'FeatureAutoencoder', 'FrozenEncoder',
+           'KAAdapter']
