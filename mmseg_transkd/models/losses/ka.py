@@ -113,6 +113,9 @@ class _ChunkedAffinityMAE(torch.autograd.Function):
 
 def affinity_mae_chunked(s: Tensor, t: Tensor, chunk: int = 256, eps: float = 1e-12) -> Tensor:
     """The same value and gradient as :func:`affinity_mae_naive`, computed over row blocks of ``chunk`` positions."""
+    if s.shape[0] != t.shape[0] or s.shape[2:] != t.shape[2:]:
+        raise ValueError(f'affinity: student {tuple(s.shape)} and teacher {tuple(t.shape)} need the same batch and '
+                         'grid (channels may differ).')
     v_s = F.normalize(s.flatten(2), dim=1, eps=eps)
     v_t = F.normalize(t.detach().flatten(2), dim=1, eps=eps)
     return _ChunkedAffinityMAE.apply(v_s, v_t, int(chunk))
