@@ -35,9 +35,9 @@ class KAAdaptationLoss(nn.Module):
     averaged over the batch too. A position whose vector is all zero (possible after ReLU) normalises to zero.
 
     [I] choices: per-position normalisation (the paper indexes positions; torchdistill normalises the whole map);
-    p = 1, q = 2 as torchdistill. ``channel_reduction='mean'`` (default) divides the p-norm by C, i.e. the mean absolute
-    difference per element: with β = 50 the summed form would be tens of times the CE loss at the start (≈ 0.8·√C for
-    unrelated unit vectors), the mean form is of the order of CE. ``'sum'`` is the norm as written.
+    p = 1, q = 2 as torchdistill. ``channel_reduction='mean'`` (default) divides the p-norm by C, i.e. the mean
+    absolute difference per element: with β = 50 the summed form would be hundreds of times the CE loss at the start
+    (≈ 1.1·√C for unrelated unit vectors), the mean form is of the order of CE. ``'sum'`` is the norm as written.
 
     Args:
         p (float): Norm of the difference. Defaults to 1.
