@@ -100,6 +100,12 @@ def tiny_cfg(variant: str, data_root: str, work_dir: str, teacher_ckpt: str = No
     cfg.model.teacher.checkpoint = teacher_ckpt
     cfg.model.data_preprocessor = copy.deepcopy(cfg.model.student.data_preprocessor)
 
+    return use_tiny_data(cfg, data_root, work_dir, max_iters, val_interval)
+
+
+def use_tiny_data(cfg: Config, data_root: str, work_dir: str, max_iters: int = 4, val_interval: int = 2) -> Config:
+    """Points a config's loaders at the tiny Cityscapes-layout data, with a short iteration schedule
+    (``max_iters=None`` keeps the config's own loop and checkpoint settings; loaders set to None are left out)."""
     train_pipeline = [
         dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
         dict(type='RandomResize', scale=(IMG_HW[1], IMG_HW[0]), ratio_range=(0.75, 1.25), keep_ratio=True),
@@ -110,13 +116,16 @@ def tiny_cfg(variant: str, data_root: str, work_dir: str, teacher_ckpt: str = No
         dict(type='LoadAnnotations'), dict(type='PackSegInputs')]
     for loader, pipeline, bs in (('train_dataloader', train_pipeline, 2), ('val_dataloader', test_pipeline, 1),
                                  ('test_dataloader', test_pipeline, 1)):
+        if cfg.get(loader) is None:
+            continue
         cfg[loader].update(batch_size=bs, num_workers=0, persistent_workers=False)
         cfg[loader].dataset.update(data_root=data_root, pipeline=pipeline)
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
-    cfg.default_hooks.checkpoint.update(interval=val_interval, by_epoch=False)
+    if max_iters is not None:
+        cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
+        cfg.default_hooks.checkpoint.update(interval=val_interval, by_epoch=False)
+        cfg.log_processor = dict(by_epoch=False)
     cfg.default_hooks.logger.update(interval=1)
     cfg.default_hooks.visualization.update(draw=False)
-    cfg.log_processor = dict(by_epoch=False)
     cfg.env_cfg.cudnn_benchmark = False
     cfg.randomness = dict(seed=0)
     cfg.work_dir = work_dir

@@ -1,6 +1,5 @@
 from .autocast_optim_wrapper import AutocastOptimWrapper
+from .note_hook import LogNoteHook
+from .save_encoder_hook import SaveEncoderHook
 
-__all__ = ["AutocastOptimWrapper"]
-from .note_hook import LogNoteHook  # noqa: E402
-
-__all__ += ["LogNoteHook"]
+__all__ = ['AutocastOptimWrapper', 'LogNoteHook', 'SaveEncoderHook']

@@ -1,10 +1,11 @@
+from .c2vkd import C2VKDLinguisticAdapter, C2VKDVisualAdapter, CLIPAttentionPool2d
 from .csf import CSF, SelectiveFusionUnit
 from .embedding_assistant import EmbeddingAssistant
 from .gl_mixer import GLMixer
+from .ka import FeatureAutoencoder, FrozenEncoder, KAAdapter
 from .logit_projector import LogitProjector
 from .pea import PEA
 
-__all__ = ['CSF', 'SelectiveFusionUnit', 'PEA', 'GLMixer', 'EmbeddingAssistant', 'LogitProjector']
-from .c2vkd import C2VKDLinguisticAdapter, C2VKDVisualAdapter, CLIPAttentionPool2d  # noqa: E402
-
-__all__ += ['C2VKDVisualAdapter', 'C2VKDLinguisticAdapter', 'CLIPAttentionPool2d']
+__all__ = ['CSF', 'SelectiveFusionUnit', 'PEA', 'GLMixer', 'EmbeddingAssistant', 'LogitProjector',
+           'C2VKDVisualAdapter', 'C2VKDLinguisticAdapter', 'CLIPAttentionPool2d', 'FeatureAutoencoder',
+           'FrozenEncoder', 'KAAdapter']

@@ -5,14 +5,12 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
-from mmengine.runner.checkpoint import load_checkpoint
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS, TASK_UTILS
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
-from mmseg_transkd.utils.checks import check_checkpoint_file
-from mmseg_transkd.utils.config import load_config
+from ..teacher import build_frozen_teacher, drop_teacher_keys, ignore_missing_teacher_keys
 
 SIDES = {'S': 'student', 'T': 'teacher', 'C': 'connector'}
 TEACHER_DTYPES = {None: None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
@@ -115,27 +113,7 @@ class DistillSegmentor(BaseSegmentor):
 
     # ------------------------------------------------------------------ building
     def _build_teacher(self, cfg: dict) -> nn.Module:
-        if not isinstance(cfg, dict) or 'config' not in cfg or 'checkpoint' not in cfg:
-            raise ValueError('model.teacher must be dict(config=<teacher model cfg or config file>, '
-                             f'checkpoint=<path or URL>), got {cfg!r}')
-        model_cfg = cfg['config']
-        if isinstance(model_cfg, str):
-            model_cfg = load_config(model_cfg, 'model.teacher.config')['model']
-        if cfg.get('load_checkpoint', True):
-            check_checkpoint_file(cfg['checkpoint'], 'model.teacher.checkpoint')
-        teacher = MODELS.build(copy.deepcopy(model_cfg))
-        if cfg.get('load_checkpoint', True):
-            try:
-                load_checkpoint(teacher, cfg['checkpoint'], map_location='cpu', strict=cfg.get('strict', True),
-                                logger='current')
-            except RuntimeError as err:
-                raise RuntimeError(f'model.teacher.checkpoint: "{cfg["checkpoint"]}" does not fit the teacher built '
-                                   f'from model.teacher.config: {err}. Use the checkpoint trained with that config, '
-                                   'or set model.teacher.strict=False to load the matching part only.') from None
-        teacher.requires_grad_(False)
-        teacher.eval()
-        teacher.is_init = True  # loaded weights; init_weights() must not overwrite them
-        return teacher
+        return build_frozen_teacher(cfg, 'model.teacher')
 
     def _teacher_normalisation(self) -> Optional[Tuple[Tensor, Tensor, bool]]:
         """``(scale, shift, flip)`` mapping the student's normalised input to the teacher's, or None if equal."""
@@ -247,16 +225,8 @@ class DistillSegmentor(BaseSegmentor):
         self._loss_inputs[name] = inputs
 
     # ------------------------------------------------------------- state / mode
-    @staticmethod
-    def _drop_teacher_keys(module, state_dict, prefix, local_metadata):
-        for key in [k for k in state_dict if k.startswith(prefix + 'teacher.')]:
-            del state_dict[key]
-        return state_dict
-
-    @staticmethod
-    def _ignore_missing_teacher_keys(module, incompatible_keys) -> None:
-        incompatible_keys.missing_keys[:] = [k for k in incompatible_keys.missing_keys
-                                             if not k.startswith('teacher.') and '.teacher.' not in k]
+    _drop_teacher_keys = staticmethod(drop_teacher_keys)
+    _ignore_missing_teacher_keys = staticmethod(ignore_missing_teacher_keys)
 
     @staticmethod
     def _drop_non_student_keys(state_dict, prefix, *args) -> None:

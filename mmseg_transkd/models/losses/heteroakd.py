@@ -119,25 +119,32 @@ class LogitBCELoss(nn.Module):
 class PixelKLDivergence(nn.Module):
     """Logit distillation of Hinton et al. (2015) per pixel: T² · KL(softmax(z_t / T) ‖ softmax(z_s / T)).
 
-    Teacher logits are resized bilinearly to the student's grid; the KL is summed over classes and averaged over
-    pixels (valid pixels only when ``gt`` is given). fp32 even under autocast; the teacher side is detached.
+    Teacher logits are resized bilinearly to the student's grid (``grid='teacher'``: the student's logits to the
+    teacher's, as the KD baseline of Knowledge Adaptation, He et al., CVPR 2019, does); the KL is summed over classes
+    and averaged over pixels (valid pixels only when ``gt`` is given). fp32 even under autocast; the teacher side is
+    detached.
 
     Args:
         tau (float): Temperature T. Defaults to 1.0.
         ignore_index (int): Defaults to 255.
         loss_weight (float): Defaults to 1.0.
+        grid (str): ``'student'`` or ``'teacher'``: where the two are compared. Defaults to ``'student'``.
     """
 
-    def __init__(self, tau: float = 1.0, ignore_index: int = 255, loss_weight: float = 1.0) -> None:
+    def __init__(self, tau: float = 1.0, ignore_index: int = 255, loss_weight: float = 1.0,
+                 grid: str = 'student') -> None:
         super().__init__()
-        self.tau, self.ignore_index, self.loss_weight = tau, ignore_index, loss_weight
+        if grid not in ('student', 'teacher'):
+            raise ValueError(f"PixelKLDivergence: grid must be 'student' or 'teacher', got {grid!r}")
+        self.tau, self.ignore_index, self.loss_weight, self.grid = tau, ignore_index, loss_weight, grid
 
     def forward(self, preds_S: Tensors, preds_T: Tensors, gt: Optional[Tensor] = None) -> Tensor:
         total = 0.0
         s_list = as_list(preds_S)
         with torch.autocast(device_type=s_list[0].device.type, enabled=False):
             for z_s, z_t in zip(s_list, as_list(preds_T)):
-                z_s, z_t = z_s.float(), resize_to(z_t.detach().float(), z_s.shape[-2:])
+                size = (z_t if self.grid == 'teacher' else z_s).shape[-2:]
+                z_s, z_t = resize_to(z_s.float(), size), resize_to(z_t.detach().float(), size)
                 log_p_t = F.log_softmax(z_t / self.tau, dim=1)
                 kl = (log_p_t.exp() * (log_p_t - F.log_softmax(z_s / self.tau, dim=1))).sum(dim=1)
                 valid = None if gt is None else labels_on_grid(gt, z_s.shape[-2:], z_s.shape[1],

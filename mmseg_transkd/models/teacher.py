@@ -1,0 +1,57 @@
+"""Building a frozen mmseg teacher from its config and checkpoint, shared by every model that wraps a teacher."""
+import copy
+
+import torch.nn as nn
+from mmengine.runner.checkpoint import load_checkpoint
+from mmseg.registry import MODELS
+
+from mmseg_transkd.utils.checks import check_checkpoint_file
+from mmseg_transkd.utils.config import load_config
+
+
+def teacher_model_cfg(cfg: dict, key: str = 'model.teacher') -> dict:
+    """The teacher's model config of ``cfg = dict(config=<model cfg dict or config file>, checkpoint=...)``."""
+    if not isinstance(cfg, dict) or 'config' not in cfg or 'checkpoint' not in cfg:
+        raise ValueError(f'{key} must be dict(config=<teacher model cfg or config file>, '
+                         f'checkpoint=<path or URL>), got {cfg!r}')
+    model_cfg = cfg['config']
+    if isinstance(model_cfg, str):
+        model_cfg = load_config(model_cfg, f'{key}.config')['model']
+    return copy.deepcopy(model_cfg)
+
+
+def build_frozen_teacher(cfg: dict, key: str = 'model.teacher') -> nn.Module:
+    """Builds the teacher, loads its checkpoint, freezes it (``requires_grad=False``) and puts it in eval mode.
+
+    ``cfg = dict(config=..., checkpoint=..., strict=True, load_checkpoint=True)``; ``load_checkpoint=False`` keeps
+    random weights (only for counting FLOPs or checking shapes). Errors name ``key``.
+    """
+    model_cfg = teacher_model_cfg(cfg, key)
+    if cfg.get('load_checkpoint', True):
+        check_checkpoint_file(cfg['checkpoint'], f'{key}.checkpoint')
+    teacher = MODELS.build(model_cfg)
+    if cfg.get('load_checkpoint', True):
+        try:
+            load_checkpoint(teacher, cfg['checkpoint'], map_location='cpu', strict=cfg.get('strict', True),
+                            logger='current')
+        except RuntimeError as err:
+            raise RuntimeError(f'{key}.checkpoint: "{cfg["checkpoint"]}" does not fit the teacher built '
+                               f'from {key}.config: {err}. Use the checkpoint trained with that config, '
+                               f'or set {key}.strict=False to load the matching part only.') from None
+    teacher.requires_grad_(False)
+    teacher.eval()
+    teacher.is_init = True  # loaded weights; init_weights() must not overwrite them
+    return teacher
+
+
+def drop_teacher_keys(module, state_dict, prefix, local_metadata):
+    """``state_dict`` hook: checkpoints never carry the teacher."""
+    for key in [k for k in state_dict if k.startswith(prefix + 'teacher.')]:
+        del state_dict[key]
+    return state_dict
+
+
+def ignore_missing_teacher_keys(module, incompatible_keys) -> None:
+    """``load_state_dict`` post-hook: the teacher is reloaded from its own checkpoint, not from ours."""
+    incompatible_keys.missing_keys[:] = [k for k in incompatible_keys.missing_keys
+                                         if not k.startswith('teacher.') and '.teacher.' not in k]

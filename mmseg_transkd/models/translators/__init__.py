@@ -1,0 +1,3 @@
+from .knowledge_translator import KnowledgeTranslator
+
+__all__ = ['KnowledgeTranslator']
