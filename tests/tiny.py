@@ -1,5 +1,6 @@
 """Tiny MiT teacher/student pairs and Cityscapes-layout data for tests (CPU, seconds, no downloads)."""
 import copy
+import hashlib
 import os.path as osp
 from pathlib import Path
 
@@ -94,7 +95,9 @@ def tiny_cfg(variant: str, data_root: str, work_dir: str, teacher_ckpt: str = No
     teacher = teacher or tiny_teacher_model(cfg)
     cfg.model.teacher.config = teacher
     if teacher_ckpt is None:
-        teacher_ckpt = osp.join(data_root, f'teacher_{teacher["backbone"]["type"]}.pth')
+        # cached per architecture: different tests use different tiny teachers with the same backbone type
+        arch = hashlib.sha1(repr(sorted(Config(dict(m=teacher)).to_dict()['m'].items())).encode()).hexdigest()[:10]
+        teacher_ckpt = osp.join(data_root, f'teacher_{teacher["backbone"]["type"]}_{arch}.pth')
         if not osp.isfile(teacher_ckpt):
             write_teacher_checkpoint(teacher, teacher_ckpt)
     cfg.model.teacher.checkpoint = teacher_ckpt
