@@ -5,3 +5,7 @@ from .logit_projector import LogitProjector
 from .pea import PEA
 
 __all__ = ['CSF', 'SelectiveFusionUnit', 'PEA', 'GLMixer', 'EmbeddingAssistant', 'LogitProjector']
+from .abf import ABF, ABFUnit  # noqa: E402
+from .regressor import FeatureRegressor  # noqa: E402
+
+__all__ += ['ABF', 'ABFUnit', 'FeatureRegressor']
