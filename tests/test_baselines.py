@@ -317,7 +317,8 @@ def _head_calls(model) -> int:
 
 def test_teacher_head_runs_only_when_a_loss_reads_teacher_logits(city_root, tmp_path):
     logits = dict(type='ModuleOutputsRecorder', source='decode_head.conv_seg')
-    cfg = tiny_cfg(None, city_root, str(tmp_path / 'w'), config=REPO / 'configs/baselines/fitnet_segformer-b2_segformer-b0_city.py')
+    cfg = tiny_cfg(None, city_root, str(tmp_path / 'w'),
+                   config=REPO / 'configs/baselines/fitnet_segformer-b2_segformer-b0_city.py')
     # a T.logits recorder that no loss reads: dropped, the teacher stops after its backbone
     unread = copy.deepcopy(cfg.model)
     unread.teacher_recorders['logits'] = logits
@@ -367,7 +368,8 @@ def test_every_shipped_baseline_config_builds_and_trains_one_step_on_tiny_models
         crop = [p for p in cfg.train_dataloader.dataset.pipeline if p.type == 'RandomCrop'][0].crop_size
         if pair.startswith('deeplabv3'):
             assert cfg.model.teacher.config == 'mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py'
-            assert cfg.model.student.backbone.depth == 18 and cfg.model.student.pretrained == 'open-mmlab://resnet18_v1c'
+            assert cfg.model.student.backbone.depth == 18
+            assert cfg.model.student.pretrained == 'open-mmlab://resnet18_v1c'
             assert crop == (512, 1024) and cfg.train_dataloader.batch_size == 2  # x 8 GPUs = 16
             assert cfg.optim_wrapper.optimizer.type == 'SGD' and cfg.optim_wrapper.optimizer.lr == 0.02
             assert cfg.train_cfg.max_iters == 40000 and cfg.param_scheduler[0].end == 40000

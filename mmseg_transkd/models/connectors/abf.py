@@ -12,12 +12,13 @@ from torch import Tensor
 
 
 class ABFUnit(BaseModule):
-    """One ABF unit: ``conv1`` (1×1, C_s→M, BN) → optional fusion with the deeper residual → ``conv2`` (3×3, M→C_t, BN).
+    """One ABF unit: ``conv1`` (1×1, C_s→M, BN) → optional fusion with the deeper residual → ``conv2`` (3×3,
+    M→C_t, BN).
 
     Fusion: the residual y is nearest-resized to x's grid and two spatial attention maps
     a = sigmoid(Conv1×1([x, y]) : 2M→2) weigh the branches, x ← a_0 ⊙ x + a_1 ⊙ y (one weight per pixel and branch).
-    conv1/conv2 are initialised with kaiming_uniform(a=1), the rest with PyTorch defaults (as in the authors' release,
-    per transkd.md §1.1).
+    conv1/conv2 are initialised with kaiming_uniform(a=1), the rest with PyTorch defaults (as in the authors'
+    release, per transkd.md §1.1).
 
     Args:
         in_channels (int): Student channels C_s of this stage.

@@ -30,7 +30,7 @@ class IFVLoss(nn.Module):
     Labels are nearest-resized to each feature grid; the teacher map is first resized bilinearly to the student's
     grid (features of any widths: each network is compared with its own prototypes, so no connector is needed).
     The squared differences are averaged over all B·h·w pixels; ignore pixels contribute 0 (the authors' code gives
-    them cos = 1 on both sides). Summed over the recorded stage pairs.
+    them cos = 1 on both sides, as we recall it). Summed over the recorded stage pairs.
 
     [I] λ_ifv = 50 and the feature (the deepest backbone stage) are our choices for the configs; IFVD also adds
     pixel-wise KD (λ = 10, :class:`PixelKLDivergence`) and SKD's adversarial term, which is not implemented here.

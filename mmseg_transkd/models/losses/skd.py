@@ -26,7 +26,8 @@ class PairwiseAffinityLoss(nn.Module):
 
     Each node is a β×β patch of the feature map aggregated by max pooling, with β = ⌊pool_scale · size⌋ per axis
     (ceil-mode pooling). The affinity compares positions only, so student and teacher channel counts may differ
-    and no connector is needed. A teacher map of another h×w is resized bilinearly to the student's grid first.
+    and no connector is needed. A teacher map of another h×w is resized bilinearly to the student's grid
+    first.
     Summed over the recorded stage pairs.
 
     [I] ``pool_scale=0.5`` (a 2×2 node grid) and λ_pa = 0.5 follow the authors' released scripts as we recall them;
