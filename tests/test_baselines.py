@@ -4,6 +4,7 @@ Runner smoke run."""
 import copy
 import math
 import os.path as osp
+import time
 
 import pytest
 import torch
@@ -269,6 +270,7 @@ def test_feature_regressor_param_counts():
 
 # ----------------------------------------------------------------------------- CIRKD under 2-process DDP
 def _ddp_worker(rank: int, world: int, tmp: str) -> None:
+    torch.set_num_threads(1)  # a forked child must not enter the parent's OpenMP pool (as DataLoader workers do)
     dist.init_process_group('gloo', init_method=f'file://{tmp}/store', rank=rank, world_size=world)
     try:
         data = torch.load(osp.join(tmp, 'data.pt'))
@@ -291,7 +293,13 @@ def test_cirkd_gather_under_two_process_ddp_matches_the_whole_batch(tmp_path):
     gt[3] = 7  # a class only one rank sees: its region exists on both ranks through the gather
     torch.save(dict(s=s, t=t, gt=gt), str(tmp_path / 'data.pt'))
     # fork: the workers reuse the imported modules (spawn would re-import torch and mmseg in each, ~10x slower)
-    mp.start_processes(_ddp_worker, args=(2, str(tmp_path)), nprocs=2, join=True, start_method='fork')
+    procs = mp.start_processes(_ddp_worker, args=(2, str(tmp_path)), nprocs=2, join=False, start_method='fork')
+    deadline = time.monotonic() + 120
+    while not procs.join(timeout=1):  # fail instead of hanging if a worker stalls
+        if time.monotonic() > deadline:
+            for p in procs.processes:
+                p.kill()
+            pytest.fail('the 2-process gloo workers did not finish within 120 s')
     ranks = [torch.load(str(tmp_path / f'rank{r}.pt')) for r in range(2)]
     whole_pixel = PixelPairContrastLoss(tau=0.1, pool_size=2)(s, t).item()
     whole_region = PixelRegionContrastLoss(tau=0.1)(s, t, gt).item()
