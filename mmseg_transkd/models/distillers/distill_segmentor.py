@@ -33,7 +33,9 @@ class DistillSegmentor(BaseSegmentor):
 
     The teacher is built from its own config, loaded from its checkpoint, frozen (``requires_grad=False``), kept in
     eval mode whatever the runner does (drop-path, dropout off, BN statistics fixed) and run under ``no_grad`` only
-    as far as the recorded tensors need: its backbone (and neck), plus a head only if a teacher recorder sits in it.
+    as far as the recorded tensors need: its backbone (and neck), plus a head only if a teacher recorder that a
+    connector or loss reads sits in it (e.g. ``T.logits`` on ``decode_head.conv_seg``; unread recorders are dropped
+    after the build).
     Tensors are captured by forward hooks (recorders), fed through trainable connectors and compared by
     distillation losses, all declared in the config. Validation, test and predict use the student alone, and
     checkpoints hold the student and the connectors but never the teacher.
@@ -97,8 +99,7 @@ class DistillSegmentor(BaseSegmentor):
                 except ValueError as err:
                     raise ValueError(f'model.{SIDES[side]}_recorders.{name}: {err}') from None
                 self.recorders[f'{side}.{name}'] = recorder
-        self._teacher_heads = sorted({src.split('.')[0] for ref, r in self.recorders.items() if ref.startswith('T.')
-                                      for src in r.sources if src.split('.')[0].endswith('head')})
+        self._teacher_heads = self._heads_of_teacher_recorders()
 
         self.connectors = nn.ModuleDict()  # filled below, after the probe has measured the recorded tensors
         self._connector_inputs: Dict[str, List[str]] = {}
@@ -110,6 +111,22 @@ class DistillSegmentor(BaseSegmentor):
         for name, cfg in (distill_losses or {}).items():
             self._build_loss(name, cfg, probe)
         self._needs_gt = any(ref == 'GT' for inputs in self._loss_inputs.values() for ref in inputs.values())
+        self._drop_unused_recorders()
+
+    def _heads_of_teacher_recorders(self) -> List[str]:
+        """Teacher heads (e.g. ``decode_head``) that hold a teacher recorder: ``_teacher_forward`` runs just these."""
+        return sorted({src.split('.')[0] for ref, r in self.recorders.items() if ref.startswith('T.')
+                       for src in r.sources if src.split('.')[0].endswith('head')})
+
+    def _drop_unused_recorders(self) -> None:
+        """Detaches recorders that no connector or loss reads, so e.g. the teacher's decode head runs only when a
+        configured connector or loss consumes teacher logits (recorders read only by ``channels_from`` served the
+        build-time probe and are dropped too)."""
+        used = {ref for refs in self._connector_inputs.values() for ref in refs}
+        used |= {ref for inputs in self._loss_inputs.values() for ref in inputs.values()}
+        for ref in [ref for ref in self.recorders if ref not in used]:
+            self.recorders.pop(ref).detach()
+        self._teacher_heads = self._heads_of_teacher_recorders()
 
     # ------------------------------------------------------------------ building
     def _build_teacher(self, cfg: dict) -> nn.Module:

@@ -12,17 +12,22 @@ def as_list(value: Tensors) -> List[Tensor]:
     return [value] if isinstance(value, Tensor) else list(value)
 
 
-def paired_stages(name: str, preds_S: Tensors, preds_T: Tensors) -> List[Tuple[Tensor, Tensor]]:
+def paired_stages(name: str, preds_S: Tensors, preds_T: Tensors,
+                  align_spatial: bool = False) -> List[Tuple[Tensor, Tensor]]:
     """Pairs student and teacher tensors stage by stage, in fp32, and checks that they can be compared.
 
-    KD losses always run in fp32 (also under AMP); the teacher side is detached. Raises ``ValueError`` naming the
-    loss, the stage and both shapes when the stage counts or the shapes differ.
+    KD losses always run in fp32 (also under AMP); the teacher side is detached. With ``align_spatial``, a B×C×h×w
+    teacher map whose h×w differs from the student's is first resized bilinearly to the student's grid
+    (:func:`resize_to`); batch and channels must still match. Raises ``ValueError`` naming the loss, the stage and
+    both shapes when the stage counts or the shapes differ.
     """
     s_list, t_list = as_list(preds_S), as_list(preds_T)
     if len(s_list) != len(t_list):
         raise ValueError(f'{name}: the student side has {len(s_list)} stages but the teacher side has {len(t_list)}.')
     pairs = []
     for i, (s, t) in enumerate(zip(s_list, t_list)):
+        if align_spatial and s.dim() == t.dim() == 4 and s.shape[:2] == t.shape[:2]:
+            t = resize_to(t.detach().float(), s.shape[-2:])
         if s.shape != t.shape:
             raise ValueError(f'{name}: stage {i + 1} of the student is {tuple(s.shape)} but the teacher is '
                              f'{tuple(t.shape)}; they must match (check the connector feeding the student side).')
@@ -53,3 +58,19 @@ def resize_to(x: Tensor, size: Tuple[int, int]) -> Tensor:
     """Bilinear resize (align_corners=False) of B×C×h×w ``x`` to ``size``, a no-op when it already has it."""
     return x if tuple(x.shape[-2:]) == tuple(size) else F.interpolate(x, size=size, mode='bilinear',
                                                                       align_corners=False)
+
+
+def gather_with_grad(x: Tensor) -> Tensor:
+    """Concatenates ``x`` from every DDP rank along dim 0, rank order; the local shard keeps its autograd graph.
+
+    The other ranks' shards are constants here (their gradients are computed on their own ranks), as in CIRKD's
+    cross-GPU mini-batch. Every rank must pass the same shape (fixed crops and per-GPU batch). Without an initialised
+    process group (or with one process) ``x`` is returned as is.
+    """
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return x
+    parts = [torch.empty_like(x) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, x.detach().contiguous())
+    parts[dist.get_rank()] = x
+    return torch.cat(parts)

@@ -53,6 +53,12 @@ class _HookRecorder:
         for i, module in enumerate(modules):
             self._handles.append(self._register(module, i))
 
+    def detach(self) -> None:
+        """Removes the hooks (the recorder records nothing afterwards)."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+
     def _store(self, slot: int, value: Any) -> None:
         if self.enabled:
             self._slots[slot] = value if self.index is None else value[self.index]

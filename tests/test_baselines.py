@@ -1,0 +1,439 @@
+"""Classic segmentation-KD baselines: every loss against a hand computation, spatial alignment, the cross-GPU
+gather of CIRKD under 2-process CPU DDP, the teacher head running only when a loss reads logits, the 16 configs and a
+Runner smoke run."""
+import copy
+import math
+import os.path as osp
+import time
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.runner import Runner
+from mmseg.registry import MODELS
+
+from mmseg_transkd.models.connectors import ABF, FeatureRegressor
+from mmseg_transkd.models.losses import (ChannelWiseDivergence, DISTLoss, FitNetLoss, IFVLoss, PairwiseAffinityLoss,
+                                         PixelKLDivergence, PixelPairContrastLoss, PixelRegionContrastLoss)
+from tiny import REPO, shrink_mit, tiny_cfg, tiny_deeplabv3
+
+METHODS = ['kd', 'fitnet', 'cwd', 'skd', 'ifvd', 'review', 'cirkd', 'dist']
+PAIRS = ['deeplabv3-r101_deeplabv3-r18', 'segformer-b2_segformer-b0']
+
+
+# ----------------------------------------------------------------------------- plain-Python helpers
+def px(x, b, i, j):
+    """The channel vector of pixel (i, j) of image b as a list."""
+    return [float(v) for v in x[b, :, i, j]]
+
+
+def dot(u, v):
+    return sum(a * b for a, b in zip(u, v))
+
+
+def unit(u):
+    n = math.sqrt(dot(u, u))
+    return [a / n for a in u]
+
+
+def softmax(xs):
+    m = max(xs)
+    e = [math.exp(x - m) for x in xs]
+    return [v / sum(e) for v in e]
+
+
+def kl(p_logits_t, p_logits_s):
+    p, q = softmax(p_logits_t), softmax(p_logits_s)
+    return sum(a * math.log(a / b) for a, b in zip(p, q))
+
+
+def avg_pool2(t):
+    """2×2 block means by loops: what a bilinear, align_corners=False resize by 1/2 computes."""
+    b, c, h, w = t.shape
+    out = torch.zeros(b, c, h // 2, w // 2, dtype=torch.float64)
+    for n in range(b):
+        for k in range(c):
+            for i in range(h // 2):
+                for j in range(w // 2):
+                    out[n, k, i, j] = sum(float(t[n, k, 2 * i + di, 2 * j + dj]) for di in (0, 1) for dj in (0, 1)) / 4
+    return out
+
+
+# ----------------------------------------------------------------------------- losses by hand
+def test_fitnet_hand_computed_with_alignment():
+    s, t = torch.randn(2, 3, 2, 2), torch.randn(2, 3, 4, 4)
+    t_small = avg_pool2(t)
+    expected = sum((float(s[b, c, i, j]) - float(t_small[b, c, i, j])) ** 2
+                   for b in range(2) for c in range(3) for i in range(2) for j in range(2)) / 24
+    assert FitNetLoss(loss_weight=2.0)([s], [t]).item() == pytest.approx(2 * expected, rel=1e-5)
+    with pytest.raises(ValueError, match='FitNetLoss: stage 1 of the student is'):
+        FitNetLoss(align_spatial=False)([s], [t])
+
+
+def hand_cwd(s, t, tau):
+    b, c, h, w = s.shape
+    total = 0.0
+    for n in range(b):
+        for k in range(c):
+            zs = [float(s[n, k, i, j]) / tau for i in range(h) for j in range(w)]
+            zt = [float(t[n, k, i, j]) / tau for i in range(h) for j in range(w)]
+            total += kl(zt, zs)
+    return tau ** 2 * total / (b * c)
+
+
+@pytest.mark.parametrize('tau', [1.0, 4.0])
+def test_cwd_hand_computed_and_teacher_resized_to_the_student(tau):
+    s, t = torch.randn(2, 3, 2, 3), torch.randn(2, 3, 2, 3)
+    assert ChannelWiseDivergence(tau=tau)(s, t).item() == pytest.approx(hand_cwd(s, t, tau), rel=1e-5)
+    t_big = torch.randn(2, 3, 4, 6)  # a teacher map twice as fine (e.g. D8 logits against a 1/16 student)
+    got = ChannelWiseDivergence(tau=tau, loss_weight=3.0)(s, t_big).item()
+    assert got == pytest.approx(3 * hand_cwd(s, avg_pool2(t_big), tau), rel=1e-5)
+    with pytest.raises(ValueError, match='ChannelWiseDivergence: stage 1'):
+        ChannelWiseDivergence(align_spatial=False)(s, t_big)
+
+
+def test_pixel_kd_hand_computed_with_t_squared_and_alignment():
+    s, t = torch.randn(1, 3, 1, 2), torch.randn(1, 3, 2, 4)
+    t_small = avg_pool2(t)
+    tau = 4.0
+    expected = sum(kl([float(t_small[0, k, 0, j]) / tau for k in range(3)], [float(s[0, k, 0, j]) / tau
+                                                                            for k in range(3)]) for j in range(2)) / 2
+    assert PixelKLDivergence(tau=tau)(s, t).item() == pytest.approx(tau ** 2 * expected, rel=1e-5)
+
+
+def hand_affinity_loss(s, t):
+    b, _, h, w = s.shape
+    nodes = [(i, j) for i in range(h) for j in range(w)]
+    total = 0.0
+    for n in range(b):
+        for p in nodes:
+            for q in nodes:
+                a_s = dot(unit(px(s, n, *p)), unit(px(s, n, *q)))
+                a_t = dot(unit(px(t, n, *p)), unit(px(t, n, *q)))
+                total += (a_s - a_t) ** 2
+    return total / (len(nodes) ** 2 * b)
+
+
+def test_skd_pairwise_hand_computed_with_different_widths_and_pooling():
+    s, t = torch.randn(2, 3, 2, 3), torch.randn(2, 5, 2, 3)  # channels differ: affinities are N×N on both sides
+    assert PairwiseAffinityLoss(pool_scale=0)(s, t).item() == pytest.approx(hand_affinity_loss(s, t), rel=1e-5)
+    # pool_scale 0.5 on 4×4: 2×2 max-pooled nodes
+    s4, t4 = torch.randn(1, 3, 4, 4), torch.randn(1, 4, 4, 4)
+    pooled = [torch.tensor([[[[max(float(x[0, c, 2 * i + di, 2 * j + dj]) for di in (0, 1) for dj in (0, 1))
+                               for j in range(2)] for i in range(2)] for c in range(x.shape[1])]]) for x in (s4, t4)]
+    got = PairwiseAffinityLoss(pool_scale=0.5, loss_weight=0.5)(s4, t4).item()
+    assert got == pytest.approx(0.5 * hand_affinity_loss(*pooled), rel=1e-5)
+
+
+def hand_ifv(x, gt):
+    b, c, h, w = x.shape
+    out = {}
+    for n in range(b):
+        for k in {int(v) for v in gt[n].flatten()} - {255}:
+            pix = [(i, j) for i in range(h) for j in range(w) if int(gt[n, i, j]) == k]
+            proto = [sum(float(x[n, ch, i, j]) for i, j in pix) / len(pix) for ch in range(c)]
+            for i, j in pix:
+                out[n, i, j] = dot(unit(px(x, n, i, j)), unit(proto))
+    return out
+
+
+def test_ifv_hand_computed_ignore_pixels_contribute_zero():
+    s, t = torch.randn(2, 3, 2, 3), torch.randn(2, 6, 2, 3)
+    gt = torch.tensor([[[0, 0, 1], [1, 2, 255]], [[2, 2, 2], [0, 255, 0]]])
+    m_s, m_t = hand_ifv(s, gt), hand_ifv(t, gt)
+    expected = sum((m_s[key] - m_t[key]) ** 2 for key in m_s) / 12  # mean over all B·h·w pixels
+    assert IFVLoss(loss_weight=50.0)(s, t, gt).item() == pytest.approx(50 * expected, rel=1e-5)
+    assert IFVLoss(num_classes=19)(s, t, gt).item() == pytest.approx(expected, rel=1e-5)
+    # labels at the image size are nearest-resized to the feature grid
+    big = gt.repeat_interleave(2, dim=1).repeat_interleave(2, dim=2)
+    assert IFVLoss()(s, t, big).item() == pytest.approx(expected, rel=1e-5)
+
+
+def hand_pearson(u, v):
+    mu, mv = sum(u) / len(u), sum(v) / len(v)
+    u, v = [a - mu for a in u], [a - mv for a in v]
+    return dot(u, v) / (math.sqrt(dot(u, u)) * math.sqrt(dot(v, v)))
+
+
+@pytest.mark.parametrize('tau', [1.0, 2.0])
+def test_dist_hand_computed(tau):
+    s, t = torch.randn(2, 4, 2, 3), torch.randn(2, 4, 2, 3)
+    rows_s = [softmax([float(s[n, k, i, j]) / tau for k in range(4)]) for n in range(2) for i in range(2)
+              for j in range(3)]
+    rows_t = [softmax([float(t[n, k, i, j]) / tau for k in range(4)]) for n in range(2) for i in range(2)
+              for j in range(3)]
+    inter = 1 - sum(hand_pearson(a, b) for a, b in zip(rows_s, rows_t)) / len(rows_s)
+    intra = 1 - sum(hand_pearson([r[k] for r in rows_s], [r[k] for r in rows_t]) for k in range(4)) / 4
+    got = DISTLoss(tau=tau, beta=1.0, gamma=2.0)(s, t).item()
+    assert got == pytest.approx(tau ** 2 * (inter + 2 * intra), rel=1e-5)
+    assert DISTLoss()(t, t).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def hand_pixel_pair(s, t, tau, anchors):
+    """CIRKD mini-batch pixel-to-pixel KL by loops (no pooling): anchors = local image ids, contrast = all images."""
+    b, _, h, w = s.shape
+    pix = [(i, j) for i in range(h) for j in range(w)]
+    total = 0.0
+    for n in anchors:
+        for m in range(b):
+            per_pixel = 0.0
+            for p in pix:
+                zs = [dot(unit(px(s, n, *p)), unit(px(s, m, *q))) / tau for q in pix]
+                zt = [dot(unit(px(t, n, *p)), unit(px(t, m, *q))) / tau for q in pix]
+                per_pixel += kl(zt, zs)
+            total += per_pixel / len(pix)
+    return total / (len(anchors) * b)
+
+
+def hand_pixel_region(s, t, gt, tau):
+    b, _, h, w = s.shape
+    regions = []
+    for n in range(b):
+        for k in sorted({int(v) for v in gt[n].flatten()} - {255}):
+            pix = [(i, j) for i in range(h) for j in range(w) if int(gt[n, i, j]) == k]
+            regions.append(unit([sum(unit(px(t, n, i, j))[c] for i, j in pix) / len(pix)
+                                 for c in range(t.shape[1])]))
+    total, count = 0.0, 0
+    for n in range(b):
+        for i in range(h):
+            for j in range(w):
+                if int(gt[n, i, j]) == 255:
+                    continue
+                vs, vt = unit(px(s, n, i, j)), unit(px(t, n, i, j))
+                total += kl([dot(vt, r) / tau for r in regions], [dot(vs, r) / tau for r in regions])
+                count += 1
+    return total / count
+
+
+def test_cirkd_pixel_to_pixel_and_pixel_to_region_hand_computed():
+    g = torch.Generator().manual_seed(0)
+    s, t = torch.randn(3, 4, 2, 3, generator=g), torch.randn(3, 4, 2, 3, generator=g)
+    gt = torch.tensor([[[0, 0, 1], [1, 1, 255]], [[2, 2, 2], [0, 2, 0]], [[1, 1, 1], [255, 255, 1]]])
+    got = PixelPairContrastLoss(tau=0.5, pool_size=1)(s, t).item()
+    assert got == pytest.approx(hand_pixel_pair(s, t, 0.5, range(3)), rel=1e-5)
+    got = PixelRegionContrastLoss(tau=0.5, loss_weight=0.1)(s, t, gt).item()
+    assert got == pytest.approx(0.1 * hand_pixel_region(s, t, gt, 0.5), rel=1e-5)
+    # 2×2 max pooling before the pixel pairs
+    s4, t4 = torch.randn(2, 3, 4, 4, generator=g), torch.randn(2, 3, 4, 4, generator=g)
+    got = PixelPairContrastLoss(tau=0.1, pool_size=2)(s4, t4).item()
+    assert got == pytest.approx(hand_pixel_pair(F.max_pool2d(s4, 2), F.max_pool2d(t4, 2), 0.1, range(2)), rel=1e-5)
+
+
+def test_every_loss_is_fp32_and_teacher_gets_no_gradient_under_autocast():
+    s = torch.randn(2, 4, 4, 4, requires_grad=True)
+    t = torch.randn(2, 4, 8, 8, requires_grad=True)
+    gt = torch.randint(0, 4, (2, 32, 32))
+    losses = [FitNetLoss()([s], [t]), ChannelWiseDivergence()(s, t), PairwiseAffinityLoss()(s, t),
+              IFVLoss()(s, t, gt), DISTLoss()(s, t), PixelPairContrastLoss()(s, t), PixelRegionContrastLoss()(s, t, gt)]
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses_amp = [DISTLoss()(s.bfloat16(), t.bfloat16()), PixelPairContrastLoss()(s, t.bfloat16()),
+                      IFVLoss()(s.bfloat16(), t, gt), PairwiseAffinityLoss()(s, t)]
+    assert all(v.dtype == torch.float32 and torch.isfinite(v) for v in losses + losses_amp)
+    sum(losses).backward()
+    assert s.grad.abs().sum() > 0 and t.grad is None
+
+
+# ----------------------------------------------------------------------------- connectors
+def test_abf_shapes_param_count_and_fusion():
+    c_s, c_t, m = [4, 8, 16], [6, 12, 24], 5
+    abf = ABF(c_s, c_t, mid_channels=m).eval()
+    conv1 = sum(c * m + 2 * m for c in c_s)  # 1×1 conv without bias + BN
+    conv2 = sum(m * c * 9 + 2 * c for c in c_t)  # 3×3 conv without bias + BN
+    att = 2 * (2 * m * 2 + 2)  # two fusing units: 1×1 conv 2M -> 2 with bias
+    assert sum(p.numel() for p in abf.parameters()) == conv1 + conv2 + att
+    assert abf.units[-1].att_conv is None and abf.units[0].att_conv is not None
+    feats = [torch.randn(2, 4, 8, 8), torch.randn(2, 8, 4, 4), torch.randn(2, 16, 2, 2)]
+    outs = abf(feats)
+    assert [tuple(o.shape) for o in outs] == [(2, 6, 8, 8), (2, 12, 4, 4), (2, 24, 2, 2)]
+    # stage 2 by hand: conv1, fuse with the nearest-upsampled deeper residual by two sigmoid maps, conv2
+    unit2, unit3 = abf.units[1], abf.units[2]
+    res3 = unit3.conv1(feats[2])
+    x = unit2.conv1(feats[1])
+    y = res3.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
+    a = torch.sigmoid(unit2.att_conv(torch.cat([x, y], 1)))
+    torch.testing.assert_close(outs[1], unit2.conv2(a[:, :1] * x + a[:, 1:] * y))
+    with pytest.raises(ValueError, match='ABF: the student has 3 stages'):
+        ABF(c_s, c_t[:2])
+
+
+def test_feature_regressor_param_counts():
+    fit = FeatureRegressor([8], [32])
+    assert sum(p.numel() for p in fit.parameters()) == 8 * 32 + 2 * 32
+    cirkd = FeatureRegressor([8, 4], [32, 16], num_convs=2, out_norm=False)
+    assert sum(p.numel() for p in cirkd.parameters()) == sum(a * b + 2 * b + b * b + b for a, b in ((8, 32), (4, 16)))
+    out = cirkd([torch.randn(2, 8, 3, 3), torch.randn(2, 4, 5, 5)])
+    assert [tuple(o.shape) for o in out] == [(2, 32, 3, 3), (2, 16, 5, 5)]
+
+
+# ----------------------------------------------------------------------------- CIRKD under 2-process DDP
+def _ddp_worker(rank: int, world: int, tmp: str) -> None:
+    torch.set_num_threads(1)  # a forked child must not enter the parent's OpenMP pool (as DataLoader workers do)
+    dist.init_process_group('gloo', init_method=f'file://{tmp}/store', rank=rank, world_size=world)
+    try:
+        data = torch.load(osp.join(tmp, 'data.pt'))
+        b = data['s'].shape[0] // world
+        s = data['s'][rank * b:(rank + 1) * b].clone().requires_grad_(True)
+        t, gt = data['t'][rank * b:(rank + 1) * b], data['gt'][rank * b:(rank + 1) * b]
+        pixel = PixelPairContrastLoss(tau=0.1, pool_size=2)(s, t)
+        region = PixelRegionContrastLoss(tau=0.1)(s, t, gt)
+        (pixel + region).backward()
+        torch.save(dict(pixel=pixel.item(), region=region.item(), grad=s.grad), osp.join(tmp, f'rank{rank}.pt'))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_cirkd_gather_under_two_process_ddp_matches_the_whole_batch(tmp_path):
+    g = torch.Generator().manual_seed(3)
+    s, t = torch.randn(4, 6, 4, 6, generator=g), torch.randn(4, 6, 4, 6, generator=g)
+    gt = torch.randint(0, 5, (4, 8, 12), generator=g)
+    gt[0, :4] = 255  # rank 0 has fewer valid pixels than rank 1: the region mean must still be the batch mean
+    gt[3] = 7  # a class only one rank sees: its region exists on both ranks through the gather
+    torch.save(dict(s=s, t=t, gt=gt), str(tmp_path / 'data.pt'))
+    # fork: the workers reuse the imported modules (spawn would re-import torch and mmseg in each, ~10x slower)
+    procs = mp.start_processes(_ddp_worker, args=(2, str(tmp_path)), nprocs=2, join=False, start_method='fork')
+    deadline = time.monotonic() + 120
+    while not procs.join(timeout=1):  # fail instead of hanging if a worker stalls
+        if time.monotonic() > deadline:
+            for p in procs.processes:
+                p.kill()
+            pytest.fail('the 2-process gloo workers did not finish within 120 s')
+    ranks = [torch.load(str(tmp_path / f'rank{r}.pt')) for r in range(2)]
+    whole_pixel = PixelPairContrastLoss(tau=0.1, pool_size=2)(s, t).item()
+    whole_region = PixelRegionContrastLoss(tau=0.1)(s, t, gt).item()
+    # DDP averages over ranks: the mean of the per-rank losses is the loss of the concatenated batch
+    assert sum(r['pixel'] for r in ranks) / 2 == pytest.approx(whole_pixel, rel=1e-5)
+    assert sum(r['region'] for r in ranks) / 2 == pytest.approx(whole_region, rel=1e-5)
+    assert ranks[0]['pixel'] != pytest.approx(ranks[1]['pixel'], rel=1e-3)  # each rank has its own anchors
+    for r in ranks:  # the local shard kept its graph through the gather
+        assert r['grad'] is not None and torch.isfinite(r['grad']).all() and r['grad'].abs().sum() > 0
+
+
+# ----------------------------------------------------------------------------- teacher logits on demand
+def _head_calls(model) -> int:
+    from test_distiller import fake_batch
+    from mmengine.optim import OptimWrapper
+    calls = []
+    handle = model.teacher.decode_head.conv_seg.register_forward_hook(lambda *a: calls.append(1))
+    model.train()
+    model.train_step(fake_batch(), OptimWrapper(torch.optim.SGD(model.student.parameters(), lr=0.0)))
+    handle.remove()
+    return len(calls)
+
+
+def test_teacher_head_runs_only_when_a_loss_reads_teacher_logits(city_root, tmp_path):
+    logits = dict(type='ModuleOutputsRecorder', source='decode_head.conv_seg')
+    cfg = tiny_cfg(None, city_root, str(tmp_path / 'w'),
+                   config=REPO / 'configs/baselines/fitnet_segformer-b2_segformer-b0_city.py')
+    # a T.logits recorder that no loss reads: dropped, the teacher stops after its backbone
+    unread = copy.deepcopy(cfg.model)
+    unread.teacher_recorders['logits'] = logits
+    model = MODELS.build(unread)
+    assert 'T.logits' not in model.recorders and model._teacher_heads == []
+    assert _head_calls(model) == 0
+    # a loss reading T.logits: the head runs once per step and the logits reach the loss
+    read = copy.deepcopy(unread)
+    read.student_recorders['logits'] = logits
+    read.distill_losses['loss_kd'] = dict(type='PixelKLDivergence', inputs=dict(preds_S='S.logits',
+                                                                              preds_T='T.logits'))
+    model = MODELS.build(read)
+    assert model._teacher_heads == ['decode_head']
+    assert _head_calls(model) == 1
+    tensors, _ = model.distill_tensors(torch.randn(1, 3, 64, 64))
+    assert tensors['T.logits'][0].shape == (1, 19, 16, 16)
+
+
+# ----------------------------------------------------------------------------- configs
+def _tiny_pair(cfg: Config, pair: str):
+    """Tiny student and teacher of the pair's architectures (no downloads)."""
+    if pair.startswith('deeplabv3'):
+        student = tiny_deeplabv3(cfg.model.student.data_preprocessor)
+        teacher = copy.deepcopy(student)
+        teacher['backbone'].update(stem_channels=16, base_channels=16)  # 16..128 channels, like R101's wider stages
+        teacher['decode_head'].update(in_channels=128, channels=32)
+        for m in (student, teacher):
+            m['data_preprocessor']['size'] = (32, 32)
+    else:
+        student = shrink_mit(copy.deepcopy(cfg.model.student.to_dict()), 8, [1, 1, 1, 1], 16)
+        teacher = shrink_mit(copy.deepcopy(cfg.model.student.to_dict()), 16, [1, 2, 1, 1], 32)
+        for m in (student, teacher):
+            m['data_preprocessor']['size'] = (32, 32)
+    return student, teacher
+
+
+@pytest.mark.parametrize('pair', PAIRS)
+def test_every_shipped_baseline_config_builds_and_trains_one_step_on_tiny_models(pair):
+    """All 8 methods of a pair: the config's recipe keys, then its recorders/connectors/losses on tiny networks of the
+    pair's architectures (the full-size networks are built once per pair in the next test, for time)."""
+    from test_distiller import fake_batch
+    for method in METHODS:
+        cfg = Config.fromfile(str(REPO / f'configs/baselines/{method}_{pair}_city.py'))
+        assert cfg.custom_imports.imports == ['mmseg_transkd']
+        assert cfg.model.type == 'DistillSegmentor'
+        assert cfg.model.teacher.checkpoint.startswith('https://download.openmmlab.com/mmsegmentation/v0.5/')
+        crop = [p for p in cfg.train_dataloader.dataset.pipeline if p.type == 'RandomCrop'][0].crop_size
+        if pair.startswith('deeplabv3'):
+            assert cfg.model.teacher.config == 'mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py'
+            assert cfg.model.student.backbone.depth == 18
+            assert cfg.model.student.pretrained == 'open-mmlab://resnet18_v1c'
+            assert crop == (512, 1024) and cfg.train_dataloader.batch_size == 2  # x 8 GPUs = 16
+            assert cfg.optim_wrapper.optimizer.type == 'SGD' and cfg.optim_wrapper.optimizer.lr == 0.02
+            assert cfg.train_cfg.max_iters == 40000 and cfg.param_scheduler[0].end == 40000
+        else:
+            assert cfg.model.teacher.config == 'mmseg::segformer/segformer_mit-b2_8xb1-160k_cityscapes-1024x1024.py'
+            assert cfg.model.student.backbone.embed_dims == 32 and crop == (1024, 1024)
+        student, teacher = _tiny_pair(cfg, pair)
+        model_cfg = copy.deepcopy(cfg.model)
+        model_cfg['student'] = student  # item assignment replaces; ConfigDict.update would merge
+        model_cfg['teacher'] = dict(config=teacher, checkpoint='', load_checkpoint=False)
+        model_cfg['data_preprocessor'] = copy.deepcopy(student['data_preprocessor'])
+        model_cfg['probe_size'] = (32, 32)  # the smallest input a MiT takes (1/32 -> 1x1); keeps 16 builds cheap
+        model = MODELS.build(model_cfg).train()
+        assert set(model.distill_losses) == set(cfg.model.distill_losses), method
+        data = model.data_preprocessor(fake_batch(hw=(32, 32)), True)
+        losses = model.loss(**data)
+        kd = sum(v for k, v in losses.items() if k in model.distill_losses)
+        assert torch.isfinite(kd) and kd.item() > 0, method
+        kd.backward()
+        assert all(p.grad is not None for p in model.connectors.parameters()), method
+        assert all(p.grad is None for p in model.teacher.parameters())
+        assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.student.backbone.parameters())
+        reads_logits = any(ref == 'T.logits' for i in model._loss_inputs.values() for ref in i.values())
+        assert model._teacher_heads == (['decode_head'] if reads_logits else []), method
+
+
+@pytest.mark.parametrize('config,connector,expected', [
+    ('cirkd_deeplabv3-r101_deeplabv3-r18_city.py', 'embed', ([512], [2048])),
+    ('review_segformer-b2_segformer-b0_city.py', 'abf', ([32, 64, 160, 256], [64, 128, 320, 512])),
+])
+def test_full_size_pair_fills_connector_widths_from_the_networks(config, connector, expected):
+    cfg = Config.fromfile(str(REPO / 'configs/baselines' / config))
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.teacher['load_checkpoint'] = False
+    model = MODELS.build(model_cfg)
+    conn = model.connectors[connector]
+    if connector == 'embed':
+        convs = [stage[0].conv for stage in conn.stages]
+        assert [c.in_channels for c in convs] == expected[0] and [c.out_channels for c in convs] == expected[1]
+        assert [stage[1].conv.out_channels for stage in conn.stages] == expected[1]
+    else:
+        assert [u.conv1.conv.in_channels for u in conn.units] == expected[0]
+        assert [u.conv2.conv.out_channels for u in conn.units] == expected[1]
+    assert not any(p.requires_grad for p in model.teacher.parameters())
+
+
+def test_runner_smoke_cirkd_on_a_tiny_mit_pair(city_root, tmp_path):
+    cfg = tiny_cfg(None, city_root, str(tmp_path / 'work'), max_iters=2, val_interval=2,
+                   config=REPO / 'configs/baselines/cirkd_segformer-b2_segformer-b0_city.py')
+    runner = Runner.from_cfg(cfg)
+    teacher_before = {k: v.clone() for k, v in runner.model.teacher.state_dict().items()}
+    runner.train()
+    scalars = runner.message_hub.log_scalars
+    for key in ('loss_kd', 'loss_pixel', 'loss_region', 'decode.loss_ce'):
+        assert f'train/{key}' in scalars and math.isfinite(scalars[f'train/{key}'].current())
+    assert 'val/mIoU' in scalars
+    assert all(torch.equal(v, teacher_before[k]) for k, v in runner.model.teacher.state_dict().items())
+    ckpt = torch.load(osp.join(cfg.work_dir, 'iter_2.pth'), map_location='cpu', weights_only=False)
+    assert not any(k.startswith('teacher.') for k in ckpt['state_dict'])
