@@ -8,7 +8,6 @@ import sys
 
 import cv2
 import numpy as np
-import pytest
 from mmseg.datasets import CityscapesDataset
 
 from mmseg_transkd.demo import make_street_scenes

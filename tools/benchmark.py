@@ -11,7 +11,6 @@ is downloaded); timing does not depend on them.
 import argparse
 import gc
 import json
-import os
 import platform
 import subprocess
 import sys

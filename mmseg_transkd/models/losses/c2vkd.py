@@ -5,7 +5,6 @@ The official release is partial (its PDD/DKD loss is missing); the formulas foll
 §1.3-§1.5, and every [I] choice is recorded where it is decided. All terms run in fp32 even under autocast, and the
 teacher side is always detached.
 """
-from typing import List, Tuple
 
 import torch
 import torch.nn as nn
@@ -14,15 +13,6 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from .utils import Tensors, as_list, labels_on_grid, masked_mean, paired_stages, resize_to
-
-
-def aligned_pairs(name: str, preds_S: Tensors, preds_T: Tensors) -> List[Tuple[Tensor, Tensor]]:
-    """Stage pairs in fp32 with every spatial teacher map resized bilinearly to its student's grid."""
-    s_list, t_list = as_list(preds_S), as_list(preds_T)
-    if len(s_list) == len(t_list):
-        t_list = [resize_to(t.detach().float(), s.shape[-2:]) if s.dim() == t.dim() == 4 else t
-                  for s, t in zip(s_list, t_list)]
-    return paired_stages(name, s_list, t_list)
 
 
 @MODELS.register_module()
@@ -54,7 +44,7 @@ class ChannelKLDivergence(nn.Module):
     def forward(self, preds_S: Tensors, preds_T: Tensors) -> Tensor:
         total = 0.0
         with torch.autocast(device_type=as_list(preds_S)[0].device.type, enabled=False):
-            for s, t in aligned_pairs('ChannelKLDivergence', preds_S, preds_T):
+            for s, t in paired_stages('ChannelKLDivergence', preds_S, preds_T, align_spatial=True):
                 log_p_s, log_p_t = F.log_softmax(s / self.tau, dim=1), F.log_softmax(t / self.tau, dim=1)
                 kl = log_p_t.exp() * (log_p_t - log_p_s)
                 term = kl.mean() if self.reduction == 'mean' else kl.sum(dim=1).mean()
@@ -96,7 +86,7 @@ class CrossImageGramLoss(nn.Module):
     def forward(self, preds_S: Tensors, preds_T: Tensors) -> Tensor:
         total = 0.0
         with torch.autocast(device_type=as_list(preds_S)[0].device.type, enabled=False):
-            for s, t in aligned_pairs('CrossImageGramLoss', preds_S, preds_T):
+            for s, t in paired_stages('CrossImageGramLoss', preds_S, preds_T, align_spatial=True):
                 x_s, x_t = self.rows(s), self.rows(t)
                 n, c = x_s.shape
                 squared = ((x_s.t() @ x_s).square().sum() - 2 * (x_s.t() @ x_t).square().sum()

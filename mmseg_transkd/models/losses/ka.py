@@ -10,20 +10,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, as_list, resize_to
-
-
-def _pairs(name: str, preds_S: Tensors, preds_T: Tensors):
-    """(student, teacher) maps in fp32; the teacher side detached and resized bilinearly to the student's grid."""
-    s_list, t_list = as_list(preds_S), as_list(preds_T)
-    if len(s_list) != len(t_list):
-        raise ValueError(f'{name}: {len(s_list)} student maps but {len(t_list)} teacher maps.')
-    for s, t in zip(s_list, t_list):
-        if s.dim() != 4 or t.dim() != 4 or s.shape[:2] != t.shape[:2]:
-            raise ValueError(f'{name}: the student map is {tuple(s.shape)} and the teacher map {tuple(t.shape)}; '
-                             'both must be B×C×h×w with the same B and C (set the adapter\'s out_channels from the '
-                             'translated teacher feature).')
-        yield s.float(), resize_to(t.detach().float(), s.shape[-2:])
+from .utils import Tensors, as_list, paired_stages
 
 
 @MODELS.register_module()
@@ -57,7 +44,7 @@ class KAAdaptationLoss(nn.Module):
     def forward(self, preds_S: Tensors, preds_T: Tensors) -> Tensor:
         total = 0.0
         with torch.autocast(device_type=as_list(preds_S)[0].device.type, enabled=False):
-            for s, t in _pairs('KAAdaptationLoss', preds_S, preds_T):
+            for s, t in paired_stages('KAAdaptationLoss', preds_S, preds_T, align_spatial=True):
                 diff = F.normalize(t, p=self.q, dim=1, eps=self.eps) - F.normalize(s, p=self.q, dim=1, eps=self.eps)
                 per_position = diff.norm(p=self.p, dim=1)  # B×h×w
                 if self.channel_reduction == 'mean':
@@ -147,7 +134,7 @@ class KAAffinityLoss(nn.Module):
     def forward(self, preds_S: Tensors, preds_T: Tensors) -> Tensor:
         total = 0.0
         with torch.autocast(device_type=as_list(preds_S)[0].device.type, enabled=False):
-            for s, t in _pairs('KAAffinityLoss', preds_S, preds_T):
+            for s, t in paired_stages('KAAffinityLoss', preds_S, preds_T, align_spatial=True):
                 if self.chunk is None:
                     total = total + affinity_mae_naive(s, t, self.eps)
                 else:
