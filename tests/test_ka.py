@@ -91,7 +91,7 @@ def test_losses_resize_the_teacher_and_give_it_no_gradient():
     t = torch.randn(2, 4, 8, 16, requires_grad=True)
     (KAAdaptationLoss()(s, t) + KAAffinityLoss(chunk=5)(s, t)).backward()
     assert s.grad.abs().sum() > 0 and t.grad is None
-    with pytest.raises(ValueError, match='KAAdaptationLoss.*same B and C'):
+    with pytest.raises(ValueError, match='KAAdaptationLoss.*they must match'):
         KAAdaptationLoss()(s, torch.randn(2, 3, 4, 8))
 
 
