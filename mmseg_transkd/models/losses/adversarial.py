@@ -1,6 +1,6 @@
 """Holistic (adversarial) distillation of SKD (Liu et al., "Structured Knowledge Distillation for Semantic
 Segmentation", CVPR 2019, arXiv 1903.04197, §3.3, Eq. 3), also used by IFVD (Wang et al., ECCV 2020)."""
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -37,16 +37,22 @@ class HolisticAdversarialLoss(nn.Module):
     averaged over space; λ_adv = 0.1 and λ_gp = 10 are the values we recall from SKD / WGAN-GP.
 
     Args:
-        num_classes (int): Channels of the logits (set by ``channels_from=dict(num_classes='S.logits')``).
+        num_classes (int | Sequence[int]): Channels of the logits (set by ``channels_from=dict(num_classes=
+            'S.logits')``, which measures a 1-element list).
         with_image (bool): Concatenate the image to the score map. Defaults to True.
         channels (Sequence[int]): Widths of the stride-2 conv layers of D. Defaults to (64, 128, 256, 512).
         lambda_gp (float): Gradient-penalty weight λ_gp. Defaults to 10.0.
         loss_weight (float): λ_adv of the student's term. Defaults to 0.1.
     """
 
-    def __init__(self, num_classes: int, with_image: bool = True, channels: Sequence[int] = (64, 128, 256, 512),
+    def __init__(self, num_classes: Union[int, Sequence[int]], with_image: bool = True,
+                 channels: Sequence[int] = (64, 128, 256, 512),
                  lambda_gp: float = 10.0, loss_weight: float = 0.1) -> None:
         super().__init__()
+        if not isinstance(num_classes, int):  # channels_from measures a recorder value, a 1-element list
+            if len(num_classes) != 1:
+                raise ValueError(f'HolisticAdversarialLoss: num_classes must be one int, got {num_classes}.')
+            num_classes = num_classes[0]
         self.with_image, self.lambda_gp, self.loss_weight = with_image, lambda_gp, loss_weight
         layers, width = [], num_classes + (3 if with_image else 0)
         for c in channels:
