@@ -1,5 +1,5 @@
 """Classic segmentation-KD baselines: every loss against a hand computation, spatial alignment, the cross-GPU
-gather of CIRKD under 2-process CPU DDP, the teacher head running only when a loss reads logits, the 16 configs and a
+gather of CIRKD under 2-process CPU DDP, the teacher head running only when a loss reads logits, the 22 configs and a
 Runner smoke run; SKD's holistic adversarial term (gradient routing, gradient penalty by hand) and the cwd-feat /
 skd-adv / ifvd-adv variants."""
 import copy
@@ -17,8 +17,9 @@ from mmengine.runner import Runner
 from mmseg.registry import MODELS
 
 from mmseg_transkd.models.connectors import ABF, FeatureRegressor
-from mmseg_transkd.models.losses import (ChannelWiseDivergence, DISTLoss, FitNetLoss, HolisticAdversarialLoss, IFVLoss,
-                                         PairwiseAffinityLoss, PixelKLDivergence, PixelPairContrastLoss, PixelRegionContrastLoss)
+from mmseg_transkd.models.losses import (ChannelWiseDivergence, DISTLoss, FitNetLoss, HolisticAdversarialLoss,
+                                         IFVLoss, PairwiseAffinityLoss, PixelKLDivergence, PixelPairContrastLoss,
+                                         PixelRegionContrastLoss)
 from tiny import REPO, shrink_mit, tiny_cfg, tiny_deeplabv3
 
 METHODS = ['kd', 'fitnet', 'cwd', 'skd', 'ifvd', 'review', 'cirkd', 'dist', 'cwd-feat', 'skd-adv', 'ifvd-adv']
