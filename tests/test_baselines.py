@@ -1,6 +1,7 @@
 """Classic segmentation-KD baselines: every loss against a hand computation, spatial alignment, the cross-GPU
-gather of CIRKD under 2-process CPU DDP, the teacher head running only when a loss reads logits, the 16 configs and a
-Runner smoke run."""
+gather of CIRKD under 2-process CPU DDP, the teacher head running only when a loss reads logits, the 22 configs and a
+Runner smoke run; SKD's holistic adversarial term (gradient routing, gradient penalty by hand) and the cwd-feat /
+skd-adv / ifvd-adv variants."""
 import copy
 import math
 import os.path as osp
@@ -16,11 +17,12 @@ from mmengine.runner import Runner
 from mmseg.registry import MODELS
 
 from mmseg_transkd.models.connectors import ABF, FeatureRegressor
-from mmseg_transkd.models.losses import (ChannelWiseDivergence, DISTLoss, FitNetLoss, IFVLoss, PairwiseAffinityLoss,
-                                         PixelKLDivergence, PixelPairContrastLoss, PixelRegionContrastLoss)
+from mmseg_transkd.models.losses import (ChannelWiseDivergence, DISTLoss, FitNetLoss, HolisticAdversarialLoss,
+                                         IFVLoss, PairwiseAffinityLoss, PixelKLDivergence, PixelPairContrastLoss,
+                                         PixelRegionContrastLoss)
 from tiny import REPO, shrink_mit, tiny_cfg, tiny_deeplabv3
 
-METHODS = ['kd', 'fitnet', 'cwd', 'skd', 'ifvd', 'review', 'cirkd', 'dist']
+METHODS = ['kd', 'fitnet', 'cwd', 'skd', 'ifvd', 'review', 'cirkd', 'dist', 'cwd-feat', 'skd-adv', 'ifvd-adv']
 PAIRS = ['deeplabv3-r101_deeplabv3-r18', 'segformer-b2_segformer-b0']
 
 
@@ -365,7 +367,7 @@ def _tiny_pair(cfg: Config, pair: str):
 
 @pytest.mark.parametrize('pair', PAIRS)
 def test_every_shipped_baseline_config_builds_and_trains_one_step_on_tiny_models(pair):
-    """All 8 methods of a pair: the config's recipe keys, then its recorders/connectors/losses on tiny networks of the
+    """All 11 configs of a pair: the config's recipe keys, then its recorders/connectors/losses on tiny networks of the
     pair's architectures (the full-size networks are built once per pair in the next test, for time)."""
     from test_distiller import fake_batch
     for method in METHODS:
@@ -390,18 +392,46 @@ def test_every_shipped_baseline_config_builds_and_trains_one_step_on_tiny_models
         model_cfg['teacher'] = dict(config=teacher, checkpoint='', load_checkpoint=False)
         model_cfg['data_preprocessor'] = copy.deepcopy(student['data_preprocessor'])
         model_cfg['probe_size'] = (32, 32)  # the smallest input a MiT takes (1/32 -> 1x1); keeps 16 builds cheap
+        if 'loss_adv' in model_cfg.distill_losses:
+            model_cfg.distill_losses.loss_adv['channels'] = (8, 16)  # a tiny critic for tiny networks
         model = MODELS.build(model_cfg).train()
         assert set(model.distill_losses) == set(cfg.model.distill_losses), method
         data = model.data_preprocessor(fake_batch(hw=(32, 32)), True)
         losses = model.loss(**data)
-        kd = sum(v for k, v in losses.items() if k in model.distill_losses)
-        assert torch.isfinite(kd) and kd.item() > 0, method
+        terms = {k: v for k, v in losses.items() if k.split('.')[0] in model.distill_losses}  # loss_adv.d / .g
+        kd = sum(terms.values())
+        assert all(torch.isfinite(v) for v in terms.values()), method
+        assert sum(v for k, v in terms.items() if '.' not in k).item() > 0, method
         kd.backward()
         assert all(p.grad is not None for p in model.connectors.parameters()), method
+        assert all(p.grad is not None for p in model.distill_losses.parameters()), method  # the critic's
         assert all(p.grad is None for p in model.teacher.parameters())
         assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.student.backbone.parameters())
         reads_logits = any(ref == 'T.logits' for i in model._loss_inputs.values() for ref in i.values())
         assert model._teacher_heads == (['decode_head'] if reads_logits else []), method
+        if method.endswith('-adv'):
+            _check_adversarial_step(cfg, model, method)
+
+
+def _check_adversarial_step(cfg: Config, model, method: str) -> None:
+    """The config's optimizer gives the critic its own lr and no weight decay; one train_step logs both terms and
+    updates the critic and the student together (MMEngine's single optimizer)."""
+    from mmengine.optim import build_optim_wrapper
+    from test_distiller import fake_batch
+    assert set(model.distill_losses) >= {'loss_adv'} and 'S.image' in model.recorders
+    assert model.distill_losses['loss_adv'].discriminator[0].in_channels == 19 + 3  # channels_from: S.logits + RGB
+    model.zero_grad(set_to_none=True)
+    wrapper = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper))
+    critic = {id(p) for p in model.distill_losses['loss_adv'].discriminator.parameters()}
+    groups = [g for g in wrapper.optimizer.param_groups if id(g['params'][0]) in critic]
+    assert len(groups) == len(critic) and all(g['weight_decay'] == 0 for g in groups)
+    expected = 0.02 if cfg.optim_wrapper.optimizer.type == 'SGD' else 4e-4  # [I] the critic's lr per pair
+    assert all(g['lr'] == pytest.approx(expected) for g in groups), method
+    before = [p.detach().clone() for p in model.distill_losses.parameters()]
+    log_vars = model.train_step(fake_batch(hw=(32, 32)), wrapper)
+    assert {'loss_adv.d', 'loss_adv.g'} <= set(log_vars)
+    # every critic weight moved (the last bias has zero gradient: it cancels in D(s) - D(t) and the penalty)
+    assert all(not torch.equal(b, p) for b, p in zip(before, model.distill_losses.parameters()) if p.dim() > 1)
 
 
 @pytest.mark.parametrize('config,connector,expected', [
@@ -437,3 +467,74 @@ def test_runner_smoke_cirkd_on_a_tiny_mit_pair(city_root, tmp_path):
     assert all(torch.equal(v, teacher_before[k]) for k, v in runner.model.teacher.state_dict().items())
     ckpt = torch.load(osp.join(cfg.work_dir, 'iter_2.pth'), map_location='cpu', weights_only=False)
     assert not any(k.startswith('teacher.') for k in ckpt['state_dict'])
+
+
+# ----------------------------------------------------------------------------- SKD holistic adversarial term
+def test_holistic_adversarial_gradient_routing_and_one_backward():
+    """d reaches the critic only, g the student logits only; summed, one backward gives each its own gradient."""
+    torch.manual_seed(0)
+    adv = HolisticAdversarialLoss(num_classes=4, channels=(6, 8))
+    assert sum(p.numel() for p in adv.parameters()) == (7 * 9 * 6 + 6) + (6 * 9 * 8 + 8) + (8 + 1)
+    s, t = torch.randn(2, 4, 4, 4, requires_grad=True), torch.randn(2, 4, 8, 8, requires_grad=True)
+    image = [torch.randn(2, 3, 32, 32)]  # a ModuleInputsRecorder value: a 1-element list
+    params = list(adv.discriminator.parameters())
+    torch.manual_seed(1)
+    out = adv(s, t, image)
+    assert set(out) == {'d', 'g'} and all(v.dim() == 0 and v.dtype == torch.float32 for v in out.values())
+    g_s, *g_d = torch.autograd.grad(out['g'], [s, *params], allow_unused=True, retain_graph=True)
+    assert g_s.abs().sum() > 0 and all(g is None for g in g_d)
+    d_s, *d_d = torch.autograd.grad(out['d'], [s, *params], allow_unused=True, retain_graph=True)
+    assert d_s is None and all(g is not None for g in d_d)
+    assert all(g.abs().sum() > 0 for g, p in zip(d_d, params) if p.dim() > 1)  # the last bias cancels: zero
+    (out['d'] + out['g']).backward()
+    torch.testing.assert_close(s.grad, g_s)
+    for p, g in zip(params, d_d):
+        torch.testing.assert_close(p.grad, g)
+    assert t.grad is None
+    # g is -lambda_adv * E[D(x_s)] with the live critic's value
+    x_s = torch.cat([s.softmax(1), F.avg_pool2d(image[0], 8)], 1)  # area resize 32 -> 4 = 8x8 block means
+    torch.testing.assert_close(out['g'], -0.1 * adv.discriminator(x_s).mean())
+
+
+@pytest.mark.parametrize('hw', [(1, 1), (2, 2)])
+def test_holistic_adversarial_gradient_penalty_by_hand_on_a_linear_critic(hw):
+    """A 1x1-conv critic averaged over h x w is linear: grad_x D = w / (hw) at each pixel, so
+    GP = (||w|| / sqrt(hw) - 1)^2 whatever the interpolation, and dGP/dw = 2 (||w|| / sqrt(hw) - 1) w / (||w|| sqrt(hw))
+    (the double backward). The Wasserstein part's gradient is mean(x_s) - mean(x_t)."""
+    adv = HolisticAdversarialLoss(num_classes=3, with_image=False, channels=(), lambda_gp=10.0)
+    conv = adv.discriminator[0]
+    with torch.no_grad():
+        conv.weight.copy_(torch.tensor([0.5, -1.5, 2.0]).view(1, 3, 1, 1))
+        conv.bias.fill_(0.3)
+    w = [0.5, -1.5, 2.0]
+    n = hw[0] * hw[1]
+    norm = math.sqrt(dot(w, w)) / math.sqrt(n)
+    s, t = torch.randn(2, 3, *hw), torch.randn(2, 3, *hw)
+    x_s, x_t = s.softmax(1), t.softmax(1)
+    assert adv.gradient_penalty(x_s, x_t).item() == pytest.approx((norm - 1) ** 2, rel=1e-5)
+    d = adv(s, t)['d']
+    mean = [[sum(float(x[b, c, i, j]) for b in range(2) for i in range(hw[0]) for j in range(hw[1])) / (2 * n)
+             for c in range(3)] for x in (x_s, x_t)]
+    wass = dot(w, mean[0]) - dot(w, mean[1])  # the biases cancel
+    assert d.item() == pytest.approx(wass + 10 * (norm - 1) ** 2, rel=1e-5)
+    d.backward()
+    expected = [mean[0][c] - mean[1][c] + 10 * 2 * (norm - 1) * w[c] / (math.sqrt(dot(w, w)) * math.sqrt(n))
+                for c in range(3)]
+    assert conv.weight.grad.flatten().tolist() == pytest.approx(expected, rel=1e-5)
+    assert conv.bias.grad.item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_holistic_adversarial_fp32_under_autocast_and_clear_errors():
+    adv = HolisticAdversarialLoss(num_classes=4, channels=(4,))
+    s = torch.randn(2, 4, 4, 4, requires_grad=True)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out = adv(s.bfloat16(), torch.randn(2, 4, 4, 4).bfloat16(), torch.randn(2, 3, 16, 16))
+    assert all(v.dtype == torch.float32 and torch.isfinite(v) for v in out.values())
+    sum(out.values()).backward()
+    assert s.grad.abs().sum() > 0 and all(p.grad is not None for p in adv.parameters())
+    with torch.no_grad():  # the distiller's build-time probe: the penalty still gets a value
+        assert torch.isfinite(adv(s, s, torch.randn(2, 3, 16, 16))['d'])
+    with pytest.raises(ValueError, match='with_image=True needs inputs.image'):
+        adv(s, s)
+    with pytest.raises(ValueError, match='same batch and class count'):
+        adv(s, torch.randn(2, 5, 4, 4), torch.randn(2, 3, 16, 16))

@@ -78,8 +78,7 @@ def kd_loss_change(cfg: Config, args) -> dict:
         values = []
         for model in (ref, low):
             tensors, _ = model.distill_tensors(inputs)
-            values.append({n: float(loss(**{a: tensors[r] for a, r in model._loss_inputs[n].items()}))
-                           for n, loss in model.distill_losses.items()})
+            values.append({n: float(v) for n, v in model.distill_loss_values(tensors).items()})
     for name in values[0]:
         out[name] = (values[0][name], values[1][name])
     return out

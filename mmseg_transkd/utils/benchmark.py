@@ -117,8 +117,7 @@ class Steps:
         lap('student forward + task loss')
         for name, conn in d.connectors.items():
             tensors[f'C.{name}'] = conn(*[tensors[ref] for ref in d._connector_inputs[name]])
-        for name, loss in d.distill_losses.items():
-            losses[name] = loss(**{a: tensors[r] for a, r in d._loss_inputs[name].items()})
+        losses.update(d.distill_loss_values(tensors))
         lap('connectors + KD losses forward')
         _total(losses).backward()
         lap('backward')

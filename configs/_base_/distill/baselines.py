@@ -32,8 +32,18 @@ cwd = dict(
     distill_losses=dict(loss_cwd=dict(type='ChannelWiseDivergence', tau=4.0, norm='channel', loss_weight=3.0,
                                       inputs=dict(preds_S='S.logits', preds_T='T.logits'))))
 
+# CWD on features as well (the `cwd-feat` configs): the logit term above plus CWD on the deepest backbone stage
+# through a 1x1 conv + BN regressor to the teacher's width, T = 4 [I], lambda = 3 [I].
+cwd_feat = dict(
+    **_last_logits,
+    connectors=dict(regressor=_regressor),
+    distill_losses=dict(
+        loss_cwd=cwd['distill_losses']['loss_cwd'],
+        loss_cwd_feat=dict(type='ChannelWiseDivergence', tau=4.0, norm='channel', loss_weight=3.0,
+                           inputs=dict(preds_S='C.regressor', preds_T='T.feat'))))
+
 # SKD (Liu et al. 2019): pair-wise affinity on the deepest stage (2x2 max-pooled nodes, lambda_pa = 0.5 [I]) +
-# pixel-wise KD (T = 1, lambda_pi = 10). The adversarial holistic term is not implemented.
+# pixel-wise KD (T = 1, lambda_pi = 10). The holistic adversarial term is the optional `skd_adv` below.
 skd = dict(
     **_last_logits,
     distill_losses=dict(
@@ -43,13 +53,30 @@ skd = dict(
                      inputs=dict(preds_S='S.logits', preds_T='T.logits'))))
 
 # IFVD (Wang et al. 2020): intra-class feature variation on the deepest stage (lambda = 50 [I]) + pixel-wise KD
-# (lambda = 10). The adversarial term is not implemented.
+# (lambda = 10). The holistic adversarial term is the optional `ifvd_adv` below.
 ifvd = dict(
     **_last_logits,
     distill_losses=dict(
         loss_ifv=dict(type='IFVLoss', loss_weight=50.0, inputs=dict(preds_S='S.feat', preds_T='T.feat', gt='GT')),
         loss_pi=dict(type='PixelKLDivergence', tau=1.0, loss_weight=10.0,
                      inputs=dict(preds_S='S.logits', preds_T='T.logits'))))
+
+# SKD's holistic adversarial term (also in IFVD), optional (the `skd-adv` / `ifvd-adv` configs): a WGAN-GP critic on
+# concat(softmax(logits), image on the logit grid), owned by the loss; lambda_adv = 0.1 [I], lambda_gp = 10 [I]. The
+# image is the student backbone's input. The critic trains with the student's optimizer: its learning rate is set
+# through `adv_custom_keys` in the configs (the parameters live under model.distill_losses.loss_adv.discriminator).
+_image = dict(type='ModuleInputsRecorder', source='backbone')
+_adv = dict(type='HolisticAdversarialLoss', lambda_gp=10.0, loss_weight=0.1, channels_from=dict(num_classes='S.logits'),
+            inputs=dict(preds_S='S.logits', preds_T='T.logits', image='S.image'))
+adv_key = 'distill_losses.loss_adv.discriminator'
+skd_adv = dict(
+    student_recorders=dict(skd['student_recorders'], image=_image),
+    teacher_recorders=skd['teacher_recorders'],
+    distill_losses=dict(skd['distill_losses'], loss_adv=_adv))
+ifvd_adv = dict(
+    student_recorders=dict(ifvd['student_recorders'], image=_image),
+    teacher_recorders=ifvd['teacher_recorders'],
+    distill_losses=dict(ifvd['distill_losses'], loss_adv=_adv))
 
 # Knowledge Review (Chen et al. 2021): ABF review chain over all backbone stages (M = 64 [I]) + HCL (levels 4, 2, 1),
 # lambda = 1 [I].

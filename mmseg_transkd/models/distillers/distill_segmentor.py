@@ -54,8 +54,10 @@ class DistillSegmentor(BaseSegmentor):
             positionally) and may have ``channels_from`` (``arg -> reference``): the constructor argument is filled
             with the per-stage channel counts of the referenced tensors, measured by a probe forward at build time,
             unless the config sets it. So channels and stage counts come from the networks, never from literals.
-        distill_losses (dict): ``name -> loss cfg``; each cfg has ``inputs`` (``forward argument -> reference``). The
-            name is the log key and must contain ``'loss'``.
+        distill_losses (dict): ``name -> loss cfg``; each cfg has ``inputs`` (``forward argument -> reference``) and
+            may have ``channels_from`` (as for connectors, e.g. a loss that owns a network). The name is the log key
+            and must contain ``'loss'``. A loss returns a scalar, or a dict of named scalar terms logged (and added
+            to the total) as ``'<name>.<term>'``.
         probe_size (tuple[int, int]): Input size of the build-time probe forward. Defaults to (64, 64).
         teacher_precision (str, optional): Run the teacher under autocast: ``'bf16'`` (CPU and CUDA) or ``'fp16'``
             (CUDA). The recorded teacher tensors are then half precision and the losses compare them in fp32.
@@ -226,13 +228,19 @@ class DistillSegmentor(BaseSegmentor):
         inputs = dict(cfg.pop('inputs', {}))
         if not inputs:
             raise ValueError(f'{where}: set inputs=dict(<forward arg>=<tensor reference>, ...).')
+        for arg, ref in cfg.pop('channels_from', {}).items():
+            if cfg.get(arg) is None:
+                value = self._resolve(f'{where}.channels_from.{arg}', ref, probe)
+                cfg[arg] = [_channels(t) for t in value] if isinstance(value, list) else _channels(value)
         args = {arg: self._resolve(f'{where}.inputs.{arg}', ref, probe) for arg, ref in inputs.items()}
         loss = MODELS.build(cfg)
         try:
             with torch.no_grad():
                 value = loss(**args)
-            if not isinstance(value, Tensor) or value.dim() != 0:
-                raise ValueError(f'the loss must return a scalar tensor, got {_describe(value)}')
+            terms = value if isinstance(value, dict) and value else {'': value}
+            if not all(isinstance(v, Tensor) and v.dim() == 0 for v in terms.values()):
+                got = {k: _describe(v) if isinstance(v, Tensor) else type(v).__name__ for k, v in terms.items()}
+                raise ValueError(f'the loss must return a scalar tensor or a dict of them, got {got}')
         except (ValueError, RuntimeError, TypeError) as err:
             sides = '; '.join(f'{arg}={ref} ({SIDES.get(ref[0], "labels")}) {_describe(args[arg])}'
                               for arg, ref in inputs.items())
@@ -310,9 +318,20 @@ class DistillSegmentor(BaseSegmentor):
         tensors, losses = self.distill_tensors(inputs, lambda x: self.student.loss(x, data_samples))
         if self._needs_gt:
             tensors['GT'] = torch.stack([s.gt_sem_seg.data[0] for s in data_samples])
-        for name, loss in self.distill_losses.items():
-            losses[name] = loss(**{arg: tensors[ref] for arg, ref in self._loss_inputs[name].items()})
+        losses.update(self.distill_loss_values(tensors))
         return losses
+
+    def distill_loss_values(self, tensors: dict) -> Dict[str, Tensor]:
+        """Every distillation loss on ``tensors`` under its log key; a loss returning a dict of named terms gives
+        one key ``'<name>.<term>'`` per term."""
+        values = {}
+        for name, loss in self.distill_losses.items():
+            value = loss(**{arg: tensors[ref] for arg, ref in self._loss_inputs[name].items()})
+            if isinstance(value, dict):
+                values.update({f'{name}.{term}': v for term, v in value.items()})
+            else:
+                values[name] = value
+        return values
 
     def predict(self, inputs: Tensor, data_samples: OptSampleList = None) -> SampleList:
         return self.student.predict(inputs, data_samples)

@@ -1,3 +1,4 @@
+from .adversarial import HolisticAdversarialLoss
 from .c2vkd import ChannelKLDivergence, CrossImageGramLoss, PixelDecoupledKD
 from .cirkd import PixelPairContrastLoss, PixelRegionContrastLoss
 from .cwd import ChannelWiseDivergence
@@ -14,4 +15,5 @@ from .weighted_ce import TRANSKD_CITYSCAPES_WEIGHTS, ClassWeightedCELoss
 __all__ = ['HCLoss', 'StageMSELoss', 'ChannelWiseDivergence', 'HeteroAKDLoss', 'LogitBCELoss', 'PixelKLDivergence',
            'ClassWeightedCELoss', 'TRANSKD_CITYSCAPES_WEIGHTS', 'ChannelKLDivergence', 'CrossImageGramLoss',
            'PixelDecoupledKD', 'KAAdaptationLoss', 'KAAffinityLoss', 'FitNetLoss', 'PairwiseAffinityLoss', 'IFVLoss',
-           'PixelPairContrastLoss', 'PixelRegionContrastLoss', 'DISTLoss']
+           'PixelPairContrastLoss', 'PixelRegionContrastLoss', 'DISTLoss',
+           'HolisticAdversarialLoss']

@@ -33,7 +33,7 @@ class IFVLoss(nn.Module):
     them cos = 1 on both sides, as we recall it). Summed over the recorded stage pairs.
 
     [I] λ_ifv = 50 and the feature (the deepest backbone stage) are our choices for the configs; IFVD also adds
-    pixel-wise KD (λ = 10, :class:`PixelKLDivergence`) and SKD's adversarial term, which is not implemented here.
+    pixel-wise KD (λ = 10, :class:`PixelKLDivergence`) and SKD's adversarial term (:class:`HolisticAdversarialLoss`).
 
     Args:
         num_classes (int, optional): Label ids ≥ it count as ignored. None takes the largest non-ignored id + 1 of

@@ -31,7 +31,7 @@ class PairwiseAffinityLoss(nn.Module):
     Summed over the recorded stage pairs.
 
     [I] ``pool_scale=0.5`` (a 2×2 node grid) and λ_pa = 0.5 follow the authors' released scripts as we recall them;
-    the paper's ablation varies β. The adversarial holistic term of SKD is not implemented (see the README).
+    the paper's ablation varies β. SKD's holistic adversarial term is :class:`HolisticAdversarialLoss`.
 
     Args:
         pool_scale (float): Node size as a fraction of the map size; ≤ 0 keeps every pixel a node. Defaults to 0.5.
