@@ -194,16 +194,21 @@ class DistillSegmentor(BaseSegmentor):
             raise ValueError(f'{where}: unknown tensor reference "{ref}"; known: {known}.')
         return probe[ref]
 
+    def _fill_channels(self, where: str, cfg: dict, probe: Dict[str, object]) -> None:
+        """Fills ``cfg``'s ``channels_from`` arguments (unless set) with the probed channel counts (per stage for
+        a list of tensors)."""
+        for arg, ref in cfg.pop('channels_from', {}).items():
+            if cfg.get(arg) is None:
+                value = self._resolve(f'{where}.channels_from.{arg}', ref, probe)
+                cfg[arg] = [_channels(t) for t in value] if isinstance(value, list) else _channels(value)
+
     def _build_connector(self, name: str, cfg: dict, probe: Dict[str, object]) -> None:
         where = f'model.connectors.{name}'
         cfg = copy.deepcopy(dict(cfg))
         inputs = list(cfg.pop('inputs', []))
         if not inputs:
             raise ValueError(f'{where}: set inputs=[...] (tensor references passed to the connector).')
-        for arg, ref in cfg.pop('channels_from', {}).items():
-            if cfg.get(arg) is None:
-                value = self._resolve(f'{where}.channels_from.{arg}', ref, probe)
-                cfg[arg] = [_channels(t) for t in value] if isinstance(value, list) else _channels(value)
+        self._fill_channels(where, cfg, probe)
         args = [self._resolve(f'{where}.inputs', ref, probe) for ref in inputs]
         try:
             connector = MODELS.build(cfg)
@@ -228,10 +233,7 @@ class DistillSegmentor(BaseSegmentor):
         inputs = dict(cfg.pop('inputs', {}))
         if not inputs:
             raise ValueError(f'{where}: set inputs=dict(<forward arg>=<tensor reference>, ...).')
-        for arg, ref in cfg.pop('channels_from', {}).items():
-            if cfg.get(arg) is None:
-                value = self._resolve(f'{where}.channels_from.{arg}', ref, probe)
-                cfg[arg] = [_channels(t) for t in value] if isinstance(value, list) else _channels(value)
+        self._fill_channels(where, cfg, probe)
         args = {arg: self._resolve(f'{where}.inputs.{arg}', ref, probe) for arg, ref in inputs.items()}
         loss = MODELS.build(cfg)
         try:
