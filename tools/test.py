@@ -13,7 +13,7 @@ from mmengine.config import DictAction
 
 import mmseg_transkd  # noqa: F401  (registers the plugin and the safe-loading allowlist)
 from mmseg_transkd.utils import (build_runner, check_checkpoint_file, check_data_roots, load_run_config,
-                                 setup_distributed)
+                                 setup_distributed, teardown_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,7 +55,10 @@ def main() -> None:
     check_data_roots(cfg, loaders=('test_dataloader',))
     setup_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
-    runner.test()
+    try:
+        runner.test()
+    finally:
+        teardown_distributed()
 
 
 if __name__ == '__main__':

@@ -14,7 +14,7 @@ from mmengine.logging import print_log
 
 import mmseg_transkd  # noqa: F401  (registers the plugin and the safe-loading allowlist)
 from mmseg_transkd.utils import (build_runner, check_data_roots, check_distiller_inputs, load_run_config,
-                                 setup_distributed)
+                                 setup_distributed, teardown_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,7 +57,10 @@ def main() -> None:
     check_distiller_inputs(cfg.model)
     setup_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
-    runner.train()
+    try:
+        runner.train()
+    finally:
+        teardown_distributed()
 
 
 if __name__ == '__main__':

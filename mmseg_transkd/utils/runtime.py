@@ -67,6 +67,13 @@ def setup_distributed(cfg: Config, launcher: str) -> None:
                   logger='current')
 
 
+def teardown_distributed() -> None:
+    """Destroys the default process group at the end of a run. MMEngine 0.10.7 never does; a gloo group left to the
+    interpreter's exit can abort the process ("terminate called without an active exception") after a good run."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def build_runner(cfg: Config) -> Runner:
     """Builds the runner; if that fails, removes what this attempt wrote to the work_dir, then re-raises."""
     work_dir = osp.abspath(cfg.work_dir)
