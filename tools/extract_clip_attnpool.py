@@ -9,7 +9,6 @@ parameters, ≈52 MiB), written atomically, which ``CLIPAttentionPool2d(attnpool
 """
 import argparse
 import hashlib
-import os
 import os.path as osp
 import sys
 
@@ -42,6 +41,7 @@ def read_state(path: str) -> dict:
 def extract(src: str, out: str) -> dict:
     """Writes the attention pool of ``src`` to ``out``; returns ``{'embed_dim', 'output_dim', 'grid', 'rn101'}``."""
     from mmseg_transkd.models.connectors.c2vkd import ATTNPOOL_KEYS, ATTNPOOL_PREFIXES, check_attnpool_state
+    from mmseg_transkd.utils.export import atomic_save
     if not osp.isfile(src):
         raise FileNotFoundError(f'input "{src}" not found: pass the CLIP RN101 checkpoint file you have.')
     state = read_state(src)
@@ -53,10 +53,7 @@ def extract(src: str, out: str) -> dict:
     output_dim, embed_dim = state[prefix + 'c_proj.weight'].shape
     pool = check_attnpool_state(state, embed_dim, output_dim, f'"{src}"')
     assert set(pool) == set(ATTNPOOL_KEYS)
-    tmp = f'{out}.part'
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    torch.save({k: v.contiguous() for k, v in pool.items()}, tmp)
-    os.replace(tmp, out)  # nothing is left half-written
+    atomic_save({k: v.contiguous() for k, v in pool.items()}, out)  # nothing is left half-written
     grid = int(round((pool['positional_embedding'].shape[0] - 1) ** 0.5))
     return dict(embed_dim=embed_dim, output_dim=output_dim, grid=grid, rn101=(embed_dim, output_dim) == (2048, 512))
 

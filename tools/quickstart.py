@@ -107,10 +107,10 @@ def train(args, name: str, wd_name: str, config: str, iters: int, teacher_ckpt: 
 
 def save_teacher(ckpt_path: str, out: str) -> None:
     import torch
-    from mmseg_transkd.utils.export import _atomic_save
+    from mmseg_transkd.utils.export import atomic_save
     ckpt = torch.load(ckpt_path, map_location='cpu')
     meta = {k: v for k, v in (ckpt.get('meta') or {}).items() if k == 'dataset_meta'}
-    _atomic_save({'meta': meta, 'state_dict': ckpt['state_dict']}, out)
+    atomic_save({'meta': meta, 'state_dict': ckpt['state_dict']}, out)
 
 
 def main() -> None:

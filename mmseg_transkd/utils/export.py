@@ -11,7 +11,7 @@ from mmengine.config import Config
 STUDENT_PREFIX = 'student.'
 
 
-def _atomic_save(obj, path: str) -> None:
+def atomic_save(obj, path: str) -> None:
     """Writes ``obj`` to ``path`` through a temporary file in the same folder, so a failure leaves no half file."""
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -102,6 +102,6 @@ def export_student(checkpoint: str, out: str, config: Optional[str] = None) -> d
         if not is_distiller(cfg):
             raise ValueError(f'config "{config}" has model.type={cfg.model.get("type")!r}, not a DistillSegmentor.')
         cfg_path = osp.splitext(out)[0] + '.py'
-        _atomic_save(student_config(cfg).pretty_text, cfg_path)
-    _atomic_save({'meta': meta, 'state_dict': student}, out)
+        atomic_save(student_config(cfg).pretty_text, cfg_path)
+    atomic_save({'meta': meta, 'state_dict': student}, out)
     return dict(checkpoint=out, config=cfg_path, exported=len(student), dropped=len(state) - len(student))

@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Tuple
 import torch
 from torch import Tensor
 
-from .export import STUDENT_PREFIX, _atomic_save, student_state
+from .export import STUDENT_PREFIX, atomic_save, student_state
 
 MIT_HEADS = (1, 2, 5, 8)  # every official mit_b* (not stored in the weights)
 GL_HEADS = 8  # the official GL attention takes num_heads[3] of [1, 2, 5, 8]
@@ -245,7 +245,7 @@ def convert_file(src: str, out: str, student_out: Optional[str] = None) -> dict:
                 official=dict(kind=kind, variant=variant))
     if kind == 'segformer':
         converted, arch = convert_segformer(state, src)
-        _atomic_save({'meta': meta, 'state_dict': converted}, out)
+        atomic_save({'meta': meta, 'state_dict': converted}, out)
         return dict(kind=kind, variant=None, arch=arch, checkpoint=out, student=None, tensors=len(converted))
     converted, arch = convert_transkd(state, variant, src)
     meta['official']['csf_bottleneck'] = 'official'
@@ -253,6 +253,6 @@ def convert_file(src: str, out: str, student_out: Optional[str] = None) -> dict:
     if osp.abspath(student_out) == osp.abspath(out):
         raise ValueError(f'the student-only output "{student_out}" is the distiller output; give another path')
     student = student_state(converted)
-    _atomic_save({'meta': meta, 'state_dict': converted}, out)
-    _atomic_save({'meta': dict(meta, exported_by='mmseg_transkd.export_student'), 'state_dict': student}, student_out)
+    atomic_save({'meta': meta, 'state_dict': converted}, out)
+    atomic_save({'meta': dict(meta, exported_by='mmseg_transkd.export_student'), 'state_dict': student}, student_out)
     return dict(kind=kind, variant=variant, arch=arch, checkpoint=out, student=student_out, tensors=len(converted))

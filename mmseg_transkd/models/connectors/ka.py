@@ -122,10 +122,10 @@ class FeatureAutoencoder(BaseModule):
 
 def save_encoder(autoencoder: FeatureAutoencoder, path: str, extra_meta: Optional[dict] = None) -> str:
     """Writes the encoder of a trained :class:`FeatureAutoencoder` to ``path`` atomically (no half file)."""
-    from mmseg_transkd.utils.export import _atomic_save
+    from mmseg_transkd.utils.export import atomic_save
     state = {k: v.detach().cpu().clone() for k, v in autoencoder.encoder.state_dict().items()}
     meta = dict(kind=ENCODER_KIND, **autoencoder.arch(), **(extra_meta or {}))
-    _atomic_save({'meta': meta, 'state_dict': state}, path)
+    atomic_save({'meta': meta, 'state_dict': state}, path)
     return path
 
 
