@@ -77,3 +77,10 @@ def test_cwd_spatial_hand_computed():
     kls = [_kl(_softmax(t[0, :, 0, j].tolist()), _softmax(s[0, :, 0, j].tolist())) for j in range(2)]
     assert ChannelWiseDivergence(norm='spatial')(s, t).item() == pytest.approx(sum(kls) / 2, rel=1e-5)
     assert ChannelWiseDivergence()(t, t).item() == pytest.approx(0.0, abs=1e-7)
+
+
+def test_one_int_takes_a_count_from_channels_from_and_refuses_several():
+    from mmseg_transkd.models.losses.utils import one_int
+    assert one_int(19, 'x') == 19 and one_int([2048], 'x') == 2048 and one_int((512, ), 'x') == 512
+    with pytest.raises(ValueError, match=r'LogitProjector: num_classes must be one count, got \[32, 64\]'):
+        one_int([32, 64], 'LogitProjector: num_classes')

@@ -16,7 +16,7 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ..losses.utils import Tensors, as_list, resize_to
+from ..losses.utils import Tensors, as_list, one_int, resize_to
 
 IntOrList = Union[int, Sequence[int]]
 EXTRACT_HINT = ('Extract the pool from a CLIP RN101 checkpoint you have with '
@@ -31,11 +31,6 @@ ATTNPOOL_PREFIXES = ('visual.attnpool.', 'attnpool.', '')
 
 class AttnPoolCheckpointError(Exception):
     """A CLIP attention-pool checkpoint that cannot be used (wrong keys or shapes, unreadable file)."""
-
-
-def _first(value: IntOrList) -> int:
-    """An int from an int or a one-element list (``channels_from`` fills per-stage lists)."""
-    return int(value[0] if isinstance(value, (list, tuple)) else value)
 
 
 def as_list_int(value: IntOrList) -> list:
@@ -67,7 +62,7 @@ class C2VKDVisualAdapter(BaseModule):
         super().__init__(init_cfg=init_cfg)
         in_list = as_list_int(in_channels)
         self.stage, self.scale_factor = stage, scale_factor
-        self.conv = nn.Conv2d(in_list[stage], _first(out_channels), 1, bias=False)
+        self.conv = nn.Conv2d(in_list[stage], one_int(out_channels, 'C2VKDVisualAdapter: out_channels'), 1, bias=False)
 
     def forward(self, feats: Tensors) -> Tensor:
         x = self.conv(as_list(feats)[self.stage])
@@ -95,7 +90,8 @@ class C2VKDLinguisticAdapter(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.stage = stage
-        self.proj = nn.Conv2d(as_list_int(in_channels)[stage], _first(out_channels), 1, bias=False)
+        self.proj = nn.Conv2d(as_list_int(in_channels)[stage], one_int(out_channels, 'C2VKDLinguisticAdapter: out_channels'), 1,
+                              bias=False)
 
     def forward(self, feats: Tensors) -> Tensor:
         x = as_list(feats)[self.stage]
@@ -201,7 +197,7 @@ class CLIPAttentionPool2d(nn.Module):
     def __init__(self, attnpool_ckpt: Optional[str], embed_dim: IntOrList = 2048, num_heads: int = 32,
                  output_dim: int = 512, pool_size: int = 16) -> None:
         super().__init__()
-        embed_dim = _first(embed_dim)
+        embed_dim = one_int(embed_dim, 'CLIPAttentionPool2d: embed_dim')
         if embed_dim % num_heads:
             raise ValueError(f'CLIPAttentionPool2d: embed_dim {embed_dim} is not divisible by num_heads {num_heads}.')
         weights = load_attnpool(attnpool_ckpt, embed_dim, output_dim)

@@ -21,7 +21,7 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ..losses.utils import resize_to
+from ..losses.utils import one_int, resize_to
 
 ENCODER_KIND = 'mmseg_transkd.ka_encoder'
 Feats = Union[Tensor, Sequence[Tensor]]
@@ -34,11 +34,6 @@ class EncoderFileError(OSError):
 def _last(x: Feats, stage: int = -1) -> Tensor:
     """One map of a recorded value: a tensor, or the ``stage``-th entry of a recorder's list."""
     return x if isinstance(x, Tensor) else list(x)[stage]
-
-
-def _as_int(value: Union[int, Sequence[int]]) -> int:
-    """A channel count; ``channels_from`` fills a one-element list for a one-tensor recorder."""
-    return int(value[0]) if isinstance(value, (list, tuple)) else int(value)
 
 
 def encoder_channels(in_channels: int, latent_ratio: float = 0.5) -> List[int]:
@@ -100,7 +95,7 @@ class FeatureAutoencoder(BaseModule):
     def __init__(self, in_channels: Union[int, Sequence[int]], strides: Sequence[int] = (2, 2, 1),
                  latent_ratio: float = 0.5, norm_cfg: dict = dict(type='BN'), init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.in_channels = _as_int(in_channels)
+        self.in_channels = one_int(in_channels, 'FeatureAutoencoder: in_channels')
         self.channels = encoder_channels(self.in_channels, latent_ratio)
         self.strides = [int(s) for s in strides]
         self.norm_cfg = dict(norm_cfg)
@@ -175,7 +170,7 @@ class FrozenEncoder(nn.Module):
                  strides: Sequence[int] = (2, 2, 1), latent_ratio: float = 0.5, norm_cfg: dict = dict(type='BN'),
                  load_checkpoint: bool = True) -> None:
         super().__init__()
-        in_channels = _as_int(in_channels)
+        in_channels = one_int(in_channels, 'FrozenEncoder: in_channels')
         channels, strides = encoder_channels(in_channels, latent_ratio), [int(s) for s in strides]
         self.encoder = FeatureEncoder(in_channels, channels, strides, norm_cfg)
         self.source = encoder
@@ -228,8 +223,8 @@ class KAAdapter(BaseModule):
         if isinstance(in_channels, (list, tuple)):
             in_channels = in_channels[stage]
         self.stage = stage
-        self.conv = ConvModule(int(in_channels), _as_int(out_channels), kernel_size, padding=kernel_size // 2,
-                               norm_cfg=norm_cfg, act_cfg=act_cfg)
+        self.conv = ConvModule(int(in_channels), one_int(out_channels, 'KAAdapter: out_channels'), kernel_size,
+                               padding=kernel_size // 2, norm_cfg=norm_cfg, act_cfg=act_cfg)
 
     def forward(self, feats: Feats, like: Optional[Feats] = None) -> Tensor:
         out = self.conv(_last(feats, self.stage))

@@ -7,6 +7,8 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..losses.utils import one_int
+
 
 @MODELS.register_module()
 class LogitProjector(BaseModule):
@@ -34,7 +36,7 @@ class LogitProjector(BaseModule):
                  stages: Sequence[int] = (-1,), norm_cfg: dict = dict(type='BN'), act_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        num_classes = num_classes[0] if isinstance(num_classes, (list, tuple)) else num_classes
+        num_classes = one_int(num_classes, 'LogitProjector: num_classes')
         self.stages = list(stages)
         self.projs = nn.ModuleList([
             ConvModule(in_channels[s], num_classes, 1, norm_cfg=norm_cfg, act_cfg=act_cfg) for s in self.stages])

@@ -9,7 +9,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 from torch.func import functional_call
 
-from .utils import Tensors, as_list, resize_to
+from .utils import Tensors, as_list, one_int, resize_to
 
 
 @MODELS.register_module()
@@ -49,10 +49,7 @@ class HolisticAdversarialLoss(nn.Module):
                  channels: Sequence[int] = (64, 128, 256, 512),
                  lambda_gp: float = 10.0, loss_weight: float = 0.1) -> None:
         super().__init__()
-        if not isinstance(num_classes, int):  # channels_from measures a recorder value, a 1-element list
-            if len(num_classes) != 1:
-                raise ValueError(f'HolisticAdversarialLoss: num_classes must be one int, got {num_classes}.')
-            num_classes = num_classes[0]
+        num_classes = one_int(num_classes, 'HolisticAdversarialLoss: num_classes')
         self.with_image, self.lambda_gp, self.loss_weight = with_image, lambda_gp, loss_weight
         layers, width = [], num_classes + (3 if with_image else 0)
         for c in channels:

@@ -12,6 +12,16 @@ def as_list(value: Tensors) -> List[Tensor]:
     return [value] if isinstance(value, Tensor) else list(value)
 
 
+def one_int(value: Union[int, Sequence[int]], where: str) -> int:
+    """A single count (channels, classes) from an int or a one-element list: ``channels_from`` measures a recorder's
+    value, which is always a list. Raises ``ValueError`` naming ``where`` for a list of several counts."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != 1:
+            raise ValueError(f'{where} must be one count, got {list(value)} (the reference holds several tensors).')
+        value = value[0]
+    return int(value)
+
+
 def paired_stages(name: str, preds_S: Tensors, preds_T: Tensors,
                   align_spatial: bool = False) -> List[Tuple[Tensor, Tensor]]:
     """Pairs student and teacher tensors stage by stage, in fp32, and checks that they can be compared.
