@@ -16,7 +16,7 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ..losses.utils import Tensors, as_list, one_int, resize_to
+from ..losses.utils import Tensors, as_list, autocast_off, one_int, resize_to
 
 IntOrList = Union[int, Sequence[int]]
 EXTRACT_HINT = ('Extract the pool from a CLIP RN101 checkpoint you have with '
@@ -215,7 +215,7 @@ class CLIPAttentionPool2d(nn.Module):
     @torch.no_grad()
     def forward(self, feats: Tensors) -> Tensor:
         x = as_list(feats)[-1]
-        with torch.autocast(device_type=x.device.type, enabled=False):
+        with autocast_off(x):
             x = resize_to(x.detach().float(), (self.pool_size, self.pool_size))
             tokens = x.flatten(2).transpose(1, 2)  # B × HW × C
             tokens = torch.cat([tokens.mean(dim=1, keepdim=True), tokens], dim=1) + self.positional_embedding

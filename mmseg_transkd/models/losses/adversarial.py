@@ -9,7 +9,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 from torch.func import functional_call
 
-from .utils import Tensors, as_list, one_int, resize_to
+from .utils import Tensors, as_list, autocast_off, one_int, resize_to
 
 
 @MODELS.register_module()
@@ -102,7 +102,7 @@ class HolisticAdversarialLoss(nn.Module):
             raise ValueError(f'HolisticAdversarialLoss: student logits {tuple(s.shape)} and teacher logits '
                              f'{tuple(t.shape)} must have the same batch and class count.')
         img = as_list(image)[0] if image is not None else None
-        with torch.autocast(device_type=s.device.type, enabled=False):
+        with autocast_off(s):
             x_s = self.embed(s, img)
             x_t = self.embed(resize_to(t.detach().float(), s.shape[-2:]), img)
             return dict(d=self.discriminator_loss(x_s, x_t), g=self.generator_loss(x_s))

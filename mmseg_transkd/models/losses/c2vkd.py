@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, as_list, labels_on_grid, masked_mean, paired_stages, resize_to
+from .utils import Tensors, as_list, autocast_off, labels_on_grid, masked_mean, paired_stages, resize_to
 
 
 @MODELS.register_module()
@@ -43,7 +43,7 @@ class ChannelKLDivergence(nn.Module):
 
     def forward(self, preds_S: Tensors, preds_T: Tensors) -> Tensor:
         total = 0.0
-        with torch.autocast(device_type=as_list(preds_S)[0].device.type, enabled=False):
+        with autocast_off(preds_S):
             for s, t in paired_stages('ChannelKLDivergence', preds_S, preds_T, align_spatial=True):
                 log_p_s, log_p_t = F.log_softmax(s / self.tau, dim=1), F.log_softmax(t / self.tau, dim=1)
                 kl = log_p_t.exp() * (log_p_t - log_p_s)
@@ -85,7 +85,7 @@ class CrossImageGramLoss(nn.Module):
 
     def forward(self, preds_S: Tensors, preds_T: Tensors) -> Tensor:
         total = 0.0
-        with torch.autocast(device_type=as_list(preds_S)[0].device.type, enabled=False):
+        with autocast_off(preds_S):
             for s, t in paired_stages('CrossImageGramLoss', preds_S, preds_T, align_spatial=True):
                 x_s, x_t = self.rows(s), self.rows(t)
                 n, c = x_s.shape
@@ -163,7 +163,7 @@ class PixelDecoupledKD(nn.Module):
         s_list, t_list = as_list(preds_S), as_list(preds_T)
         if len(s_list) != len(t_list):
             raise ValueError(f'PixelDecoupledKD: {len(s_list)} student logits but {len(t_list)} teacher logits.')
-        with torch.autocast(device_type=s_list[0].device.type, enabled=False):
+        with autocast_off(s_list):
             for z_s, z_t in zip(s_list, t_list):
                 if z_s.shape[1] != z_t.shape[1]:
                     raise ValueError(f'PixelDecoupledKD: the student has {z_s.shape[1]} classes, the teacher '

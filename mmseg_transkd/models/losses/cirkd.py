@@ -10,17 +10,13 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, as_list, gather_with_grad, labels_on_grid, paired_stages
+from .utils import Tensors, autocast_off, gather_with_grad, labels_on_grid, paired_stages, world_size
 
 
 def _kl_rows(logits_s: Tensor, logits_t: Tensor) -> Tensor:
     """KL(softmax(logits_t) ‖ softmax(logits_s)) along the last dim."""
     log_p_s, log_p_t = F.log_softmax(logits_s, dim=-1), F.log_softmax(logits_t, dim=-1)
     return (log_p_t.exp() * (log_p_t - log_p_s)).sum(dim=-1)
-
-
-def _world_size() -> int:
-    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
 
 
 @MODELS.register_module()
@@ -54,7 +50,7 @@ class PixelPairContrastLoss(nn.Module):
 
     def forward(self, preds_S: Tensors, preds_T: Tensors) -> Tensor:
         total = 0.0
-        with torch.autocast(device_type=as_list(preds_S)[0].device.type, enabled=False):
+        with autocast_off(preds_S):
             for s, t in paired_stages('PixelPairContrastLoss', preds_S, preds_T, align_spatial=True):
                 s, t = self.embed(s), self.embed(t)
                 s_all, t_all = gather_with_grad(s), gather_with_grad(t)
@@ -96,7 +92,7 @@ class PixelRegionContrastLoss(nn.Module):
 
     def forward(self, preds_S: Tensors, preds_T: Tensors, gt: Tensor) -> Tensor:
         total = 0.0
-        with torch.autocast(device_type=as_list(preds_S)[0].device.type, enabled=False):
+        with autocast_off(preds_S):
             for s, t in paired_stages('PixelRegionContrastLoss', preds_S, preds_T, align_spatial=True):
                 s, t = F.normalize(s, dim=1), F.normalize(t, dim=1)
                 size = s.shape[-2:]
@@ -112,8 +108,8 @@ class PixelRegionContrastLoss(nn.Module):
                 v_t = t.permute(0, 2, 3, 1)[valid]
                 kl_sum = _kl_rows(v_s @ regions.t() / self.tau, v_t @ regions.t() / self.tau).sum()
                 count = valid.sum().float()
-                if _world_size() > 1:
+                if world_size() > 1:
                     dist.all_reduce(count)
-                    count = count / _world_size()
+                    count = count / world_size()
                 total = total + kl_sum / count.clamp(min=1)
         return self.loss_weight * total

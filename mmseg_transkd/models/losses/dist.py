@@ -1,10 +1,9 @@
 """DIST (Huang et al., "Knowledge Distillation from A Stronger Teacher", NeurIPS 2022, arXiv 2205.10536)."""
-import torch
 import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, as_list, resize_to
+from .utils import Tensors, as_list, autocast_off, resize_to
 
 
 def pearson(a: Tensor, b: Tensor, eps: float = 1e-8) -> Tensor:
@@ -42,7 +41,7 @@ class DISTLoss(nn.Module):
     def forward(self, preds_S: Tensors, preds_T: Tensors) -> Tensor:
         total = 0.0
         s_list = as_list(preds_S)
-        with torch.autocast(device_type=s_list[0].device.type, enabled=False):
+        with autocast_off(s_list):
             for z_s, z_t in zip(s_list, as_list(preds_T)):
                 z_s, z_t = z_s.float(), resize_to(z_t.detach().float(), z_s.shape[-2:])
                 k = z_s.shape[1]

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, as_list, labels_on_grid, masked_mean, resize_to
+from .utils import Tensors, as_list, autocast_off, labels_on_grid, masked_mean, resize_to
 
 
 def one_vs_rest_bce(logits: Tensor, onehot: Tensor) -> Tensor:
@@ -71,7 +71,7 @@ class HeteroAKDLoss(nn.Module):
         if len(s_list) != len(t_list):
             raise ValueError(f'HeteroAKDLoss: {len(s_list)} student projections but {len(t_list)} teacher ones.')
         total = 0.0
-        with torch.autocast(device_type=s_list[0].device.type, enabled=False):
+        with autocast_off(s_list):
             for z_s, z_t in zip(s_list, t_list):
                 if z_s.shape[1] != z_t.shape[1]:
                     raise ValueError(f'HeteroAKDLoss: the student projects to {z_s.shape[1]} classes, the teacher to '
@@ -107,7 +107,7 @@ class LogitBCELoss(nn.Module):
 
     def forward(self, preds: Tensors, gt: Tensor) -> Tensor:
         total = 0.0
-        with torch.autocast(device_type=as_list(preds)[0].device.type, enabled=False):
+        with autocast_off(preds):
             for z in as_list(preds):
                 z = z.float()
                 onehot, valid = labels_on_grid(gt, z.shape[-2:], z.shape[1], self.ignore_index)
@@ -141,7 +141,7 @@ class PixelKLDivergence(nn.Module):
     def forward(self, preds_S: Tensors, preds_T: Tensors, gt: Optional[Tensor] = None) -> Tensor:
         total = 0.0
         s_list = as_list(preds_S)
-        with torch.autocast(device_type=s_list[0].device.type, enabled=False):
+        with autocast_off(s_list):
             for z_s, z_t in zip(s_list, as_list(preds_T)):
                 size = (z_t if self.grid == 'teacher' else z_s).shape[-2:]
                 z_s, z_t = resize_to(z_s.float(), size), resize_to(z_t.detach().float(), size)

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, as_list, labels_on_grid, resize_to
+from .utils import Tensors, as_list, autocast_off, labels_on_grid, resize_to
 
 
 def ifv_map(feat: Tensor, onehot: Tensor, valid: Tensor) -> Tensor:
@@ -50,7 +50,7 @@ class IFVLoss(nn.Module):
         total = 0.0
         s_list = as_list(preds_S)
         k = self.num_classes or int(torch.where(gt == self.ignore_index, 0, gt).max()) + 1
-        with torch.autocast(device_type=s_list[0].device.type, enabled=False):
+        with autocast_off(s_list):
             for s, t in zip(s_list, as_list(preds_T)):
                 s, t = s.float(), resize_to(t.detach().float(), s.shape[-2:])
                 onehot, valid = labels_on_grid(gt, s.shape[-2:], k, self.ignore_index)

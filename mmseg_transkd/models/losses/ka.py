@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, as_list, paired_stages
+from .utils import Tensors, autocast_off, paired_stages
 
 
 @MODELS.register_module()
@@ -43,7 +43,7 @@ class KAAdaptationLoss(nn.Module):
 
     def forward(self, preds_S: Tensors, preds_T: Tensors) -> Tensor:
         total = 0.0
-        with torch.autocast(device_type=as_list(preds_S)[0].device.type, enabled=False):
+        with autocast_off(preds_S):
             for s, t in paired_stages('KAAdaptationLoss', preds_S, preds_T, align_spatial=True):
                 diff = F.normalize(t, p=self.q, dim=1, eps=self.eps) - F.normalize(s, p=self.q, dim=1, eps=self.eps)
                 per_position = diff.norm(p=self.p, dim=1)  # B×h×w
@@ -133,7 +133,7 @@ class KAAffinityLoss(nn.Module):
 
     def forward(self, preds_S: Tensors, preds_T: Tensors) -> Tensor:
         total = 0.0
-        with torch.autocast(device_type=as_list(preds_S)[0].device.type, enabled=False):
+        with autocast_off(preds_S):
             for s, t in paired_stages('KAAffinityLoss', preds_S, preds_T, align_spatial=True):
                 if self.chunk is None:
                     total = total + affinity_mae_naive(s, t, self.eps)
@@ -154,5 +154,5 @@ def autoencoder_loss(feat: Tensor, latent: Tensor, recon: Tensor, alpha: float =
     summed over each sample's latent (α = 1e-7 on an element mean would be a no-op; summed over the 256×32×64 latent of
     a 512×1024 crop it is ≈ 0.05 · mean |z|, a regulariser of the order of the reconstruction error).
     """
-    with torch.autocast(device_type=feat.device.type, enabled=False):
+    with autocast_off(feat):
         return F.mse_loss(recon.float(), feat.detach().float()), alpha * latent_l1(latent)

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, as_list, resize_to
+from .utils import Tensors, as_list, autocast_off, resize_to
 
 
 def node_affinity(feat: Tensor) -> Tensor:
@@ -51,7 +51,7 @@ class PairwiseAffinityLoss(nn.Module):
     def forward(self, preds_S: Tensors, preds_T: Tensors) -> Tensor:
         total = 0.0
         s_list = as_list(preds_S)
-        with torch.autocast(device_type=s_list[0].device.type, enabled=False):
+        with autocast_off(s_list):
             for s, t in zip(s_list, as_list(preds_T)):
                 s, t = s.float(), resize_to(t.detach().float(), s.shape[-2:])
                 a_s, a_t = node_affinity(self.pool(s)), node_affinity(self.pool(t))

@@ -2,6 +2,7 @@
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -20,6 +21,16 @@ def one_int(value: Union[int, Sequence[int]], where: str) -> int:
             raise ValueError(f'{where} must be one count, got {list(value)} (the reference holds several tensors).')
         value = value[0]
     return int(value)
+
+
+def autocast_off(value: Tensors) -> torch.autocast:
+    """A context with autocast disabled on ``value``'s device: KD losses compute in fp32 also under AMP."""
+    return torch.autocast(device_type=as_list(value)[0].device.type, enabled=False)
+
+
+def world_size() -> int:
+    """Processes in the default group; 1 without an initialised one."""
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
 
 
 def paired_stages(name: str, preds_S: Tensors, preds_T: Tensors,
@@ -77,10 +88,9 @@ def gather_with_grad(x: Tensor) -> Tensor:
     cross-GPU mini-batch. Every rank must pass the same shape (fixed crops and per-GPU batch). Without an initialised
     process group (or with one process) ``x`` is returned as is.
     """
-    import torch.distributed as dist
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+    if world_size() == 1:
         return x
-    parts = [torch.empty_like(x) for _ in range(dist.get_world_size())]
+    parts = [torch.empty_like(x) for _ in range(world_size())]
     dist.all_gather(parts, x.detach().contiguous())
     parts[dist.get_rank()] = x
     return torch.cat(parts)
