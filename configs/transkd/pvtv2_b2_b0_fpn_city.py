@@ -5,7 +5,11 @@
 # The teacher: no released PVTv2-B2 semantic-FPN Cityscapes model fits this layout; train
 # configs/baselines/fpn_pvtv2-b2_4xb2-80k_cityscapes-512x1024.py first (or pass your own with
 # --cfg-options model.teacher.checkpoint=...). Run from the repository root (the teacher config path is relative).
-_base_ = ['../baselines/fpn_pvtv2-b0_4xb2-80k_cityscapes-512x1024.py', '../_base_/distill/transkd_pvtv2.py']
+# MMDetection's PyramidVisionTransformerV2 (type='PVTv2') is laid out as mmseg's MiT: the backbone returns the stage maps
+# after the per-stage LayerNorm and every stage starts with a `PatchEmbed` returning (tokens, hw). So TransKD-Base's MiT
+# fragment applies unchanged; its recorders sit on the backbone, not on the FPN neck (TransKD distils encoder features),
+# and the CSF/PEA widths are probed from the two networks.
+_base_ = ['../baselines/fpn_pvtv2-b0_4xb2-80k_cityscapes-512x1024.py', '../_base_/distill/transkd_mit.py']
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 model = dict(
     _delete_=True,
@@ -13,4 +17,4 @@ model = dict(
     student=_base_.model,
     teacher=dict(config='configs/baselines/fpn_pvtv2-b2_4xb2-80k_cityscapes-512x1024.py',
                  checkpoint='work_dirs/fpn_pvtv2-b2_4xb2-80k_cityscapes-512x1024/iter_80000.pth'),
-    **_base_.transkd_pvtv2)
+    **_base_.transkd_base)
