@@ -83,7 +83,7 @@ class DistillSegmentor(BaseSegmentor):
             self._register_load_state_dict_pre_hook(self._drop_non_student_keys)
             return
 
-        self.teacher = self._build_teacher(teacher)
+        self.teacher = build_frozen_teacher(teacher, 'model.teacher')
         if teacher_precision not in TEACHER_DTYPES:
             raise ValueError(f'model.teacher_precision must be one of {sorted(TEACHER_DTYPES, key=str)}, '
                              f'got {teacher_precision!r}')
@@ -131,9 +131,6 @@ class DistillSegmentor(BaseSegmentor):
         self._teacher_heads = self._heads_of_teacher_recorders()
 
     # ------------------------------------------------------------------ building
-    def _build_teacher(self, cfg: dict) -> nn.Module:
-        return build_frozen_teacher(cfg, 'model.teacher')
-
     def _teacher_normalisation(self) -> Optional[Tuple[Tensor, Tensor, bool]]:
         """``(scale, shift, flip)`` mapping the student's normalised input to the teacher's, or None if equal."""
         s_pre, t_pre = self.data_preprocessor, getattr(self.teacher, 'data_preprocessor', None)
