@@ -20,6 +20,7 @@ from mmseg_transkd.models.connectors import ABF, FeatureRegressor
 from mmseg_transkd.models.losses import (ChannelWiseDivergence, DISTLoss, FitNetLoss, HolisticAdversarialLoss,
                                          IFVLoss, PairwiseAffinityLoss, PixelKLDivergence, PixelPairContrastLoss,
                                          PixelRegionContrastLoss)
+from hand import dot, kl_logits, softmax, unit
 from tiny import REPO, shrink_mit, tiny_cfg, tiny_deeplabv3
 
 METHODS = ['kd', 'fitnet', 'cwd', 'skd', 'ifvd', 'review', 'cirkd', 'dist', 'cwd-feat', 'skd-adv', 'ifvd-adv']
@@ -30,26 +31,6 @@ PAIRS = ['deeplabv3-r101_deeplabv3-r18', 'segformer-b2_segformer-b0']
 def px(x, b, i, j):
     """The channel vector of pixel (i, j) of image b as a list."""
     return [float(v) for v in x[b, :, i, j]]
-
-
-def dot(u, v):
-    return sum(a * b for a, b in zip(u, v))
-
-
-def unit(u):
-    n = math.sqrt(dot(u, u))
-    return [a / n for a in u]
-
-
-def softmax(xs):
-    m = max(xs)
-    e = [math.exp(x - m) for x in xs]
-    return [v / sum(e) for v in e]
-
-
-def kl(p_logits_t, p_logits_s):
-    p, q = softmax(p_logits_t), softmax(p_logits_s)
-    return sum(a * math.log(a / b) for a, b in zip(p, q))
 
 
 def avg_pool2(t):
@@ -82,7 +63,7 @@ def hand_cwd(s, t, tau):
         for k in range(c):
             zs = [float(s[n, k, i, j]) / tau for i in range(h) for j in range(w)]
             zt = [float(t[n, k, i, j]) / tau for i in range(h) for j in range(w)]
-            total += kl(zt, zs)
+            total += kl_logits(zt, zs)
     return tau ** 2 * total / (b * c)
 
 
@@ -101,7 +82,7 @@ def test_pixel_kd_hand_computed_with_t_squared_and_alignment():
     s, t = torch.randn(1, 3, 1, 2), torch.randn(1, 3, 2, 4)
     t_small = avg_pool2(t)
     tau = 4.0
-    expected = sum(kl([float(t_small[0, k, 0, j]) / tau for k in range(3)], [float(s[0, k, 0, j]) / tau
+    expected = sum(kl_logits([float(t_small[0, k, 0, j]) / tau for k in range(3)], [float(s[0, k, 0, j]) / tau
                                                                             for k in range(3)]) for j in range(2)) / 2
     assert PixelKLDivergence(tau=tau)(s, t).item() == pytest.approx(tau ** 2 * expected, rel=1e-5)
 
@@ -185,7 +166,7 @@ def hand_pixel_pair(s, t, tau, anchors):
             for p in pix:
                 zs = [dot(unit(px(s, n, *p)), unit(px(s, m, *q))) / tau for q in pix]
                 zt = [dot(unit(px(t, n, *p)), unit(px(t, m, *q))) / tau for q in pix]
-                per_pixel += kl(zt, zs)
+                per_pixel += kl_logits(zt, zs)
             total += per_pixel / len(pix)
     return total / (len(anchors) * b)
 
@@ -205,7 +186,7 @@ def hand_pixel_region(s, t, gt, tau):
                 if int(gt[n, i, j]) == 255:
                     continue
                 vs, vt = unit(px(s, n, i, j)), unit(px(t, n, i, j))
-                total += kl([dot(vt, r) / tau for r in regions], [dot(vs, r) / tau for r in regions])
+                total += kl_logits([dot(vt, r) / tau for r in regions], [dot(vs, r) / tau for r in regions])
                 count += 1
     return total / count
 

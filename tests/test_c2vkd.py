@@ -19,25 +19,12 @@ from mmseg_transkd.engine import LogNoteHook
 from mmseg_transkd.models.connectors import C2VKDLinguisticAdapter, C2VKDVisualAdapter, CLIPAttentionPool2d
 from mmseg_transkd.models.connectors.c2vkd import AttnPoolCheckpointError
 from mmseg_transkd.models.losses import ChannelKLDivergence, CrossImageGramLoss, PixelDecoupledKD
+from hand import kl, pixels, softmax
 from tiny import REPO, STUDENT_DIMS, STUDENT_DEPTHS, shrink_mit, tiny_cfg, tiny_deeplabv3plus, \
     write_attnpool_checkpoint
 
 C2VKD = REPO / 'configs/c2vkd'
 CITY_B0 = C2VKD / 'deeplabv3plus-r101_segformer-b0_city.py'
-
-
-def softmax(xs):
-    e = [math.exp(x) for x in xs]
-    return [v / sum(e) for v in e]
-
-
-def kl(p, q):
-    return sum(a * math.log(a / b) for a, b in zip(p, q))
-
-
-def pixels(values):
-    """[[k logits] per pixel] -> 1×K×1×N."""
-    return torch.tensor(values).t()[None, :, None, :]
 
 
 # ----------------------------------------------------------------------------------------------------- VLFD terms

@@ -8,6 +8,7 @@ from mmseg.registry import MODELS
 
 from mmseg_transkd.utils import load_config
 
+from hand import n_params
 from tiny import CONFIGS, write_teacher_checkpoint
 
 
@@ -18,10 +19,6 @@ def b2_checkpoint(tmp_path_factory):
     teacher = load_config(cfg.teacher_config).model.to_dict()
     teacher['backbone']['init_cfg'] = None
     return write_teacher_checkpoint(teacher, str(tmp_path_factory.mktemp('b2') / 'b2.pth'))
-
-
-def n_params(module) -> int:
-    return sum(p.numel() for p in module.parameters())
 
 
 def load(variant: str, ckpt: str) -> Config:

@@ -3,16 +3,13 @@ import pytest
 import torch
 
 from mmseg_transkd.models.connectors import CSF, PEA, EmbeddingAssistant, GLMixer
+from hand import n_params
 
 B0 = [32, 64, 160, 256]
 B2 = [64, 128, 320, 512]
 B0_HEADS = [1, 2, 5, 8]
 # Token grids at 512x1024: strides 4, 8, 16, 32.
 GRIDS = [(128, 256), (64, 128), (32, 64), (16, 32)]
-
-
-def n_params(module) -> int:
-    return sum(p.numel() for p in module.parameters())
 
 
 def test_csf_shapes_and_params():

@@ -10,6 +10,7 @@ from mmseg.registry import MODELS
 
 from mmseg_transkd.models.connectors import LogitProjector
 from mmseg_transkd.models.losses import HeteroAKDLoss, LogitBCELoss, PixelKLDivergence
+from hand import pixels, softmax
 from tiny import REPO, tiny_cfg, tiny_deeplabv3
 
 
@@ -19,11 +20,6 @@ def sig(x):
 
 def bce(z, y):
     return -(y * math.log(sig(z)) + (1 - y) * math.log(1 - sig(z)))
-
-
-def softmax(xs):
-    e = [math.exp(x) for x in xs]
-    return [v / sum(e) for v in e]
 
 
 def hand_heteroakd(zs, zt, label, tau):
@@ -38,11 +34,6 @@ def hand_heteroakd(zs, zt, label, tau):
     p = softmax([z / tau for z in z_mix])
     log_q = [math.log(q) for q in softmax([z / tau for z in zs])]
     return tau ** 2 * sum(wc * -pc * lq for wc, pc, lq in zip(w, p, log_q))
-
-
-def pixels(values):
-    """[[k logits] per pixel] -> 1×K×1×N."""
-    return torch.tensor(values).t()[None, :, None, :]
 
 
 @pytest.mark.parametrize('tau', [1.0, 4.0])

@@ -14,7 +14,8 @@ from mmseg_transkd.models.connectors.ka import (EncoderFileError, FeatureAutoenc
 from mmseg_transkd.models.losses import KAAdaptationLoss, KAAffinityLoss, PixelKLDivergence
 from mmseg_transkd.utils.benchmark import synthetic_batch
 from mmseg_transkd.models.losses.ka import affinity_mae_chunked, affinity_mae_naive, autoencoder_loss, cosine_affinity
-from tiny import CROP, REPO, use_tiny_data, write_teacher_checkpoint
+from hand import n_params, unit
+from tiny import CROP, REPO, tiny_deeplabv3plus, use_tiny_data, write_teacher_checkpoint
 
 KA = REPO / 'configs/ka'
 STAGE1 = KA / 'ka-stage1_deeplabv3plus-r50-d8_city.py'
@@ -23,18 +24,9 @@ KD = KA / 'kd_deeplabv3plus-r50-d8_mbv2-os16_city.py'
 FITNET = KA / 'fitnet_deeplabv3plus-r50-d8_mbv2-os16_city.py'
 
 
-def n_params(module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
 # ----------------------------------------------------------------------------------------------- hand computations
 def vec(x, i, j):
     return [x[0, c, i, j].item() for c in range(x.shape[1])]
-
-
-def unit(v):
-    n = math.sqrt(sum(a * a for a in v))
-    return [a / n for a in v]
 
 
 @pytest.mark.parametrize('reduction', ['mean', 'sum'])
@@ -166,23 +158,6 @@ def test_frozen_encoder_loads_checks_and_stays_frozen(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- Runner: two stages
-def tiny_deeplabv3plus(data_preprocessor: dict) -> dict:
-    """DeepLabV3+ with a ResNetV1c-18 layout at 1/8 widths (OS8 backbone, 1/4 decoder feature of 16 channels)."""
-    norm = dict(type='BN', requires_grad=True)
-    dp = copy.deepcopy(dict(data_preprocessor))
-    dp['size'] = CROP
-    return dict(
-        type='EncoderDecoder', data_preprocessor=dp,
-        backbone=dict(type='ResNetV1c', depth=18, stem_channels=8, base_channels=8, num_stages=4,
-                      out_indices=(0, 1, 2, 3), dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1), norm_cfg=norm,
-                      contract_dilation=True),
-        decode_head=dict(type='DepthwiseSeparableASPPHead', in_channels=64, in_index=3, channels=16,
-                         dilations=(1, 2, 3, 4), c1_in_channels=8, c1_channels=4, dropout_ratio=0.1, num_classes=19,
-                         norm_cfg=norm, align_corners=False,
-                         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
-        train_cfg=dict(), test_cfg=dict(mode='whole'))
-
-
 def tiny_student(cfg: Config) -> None:
     """Shrinks the shipped OS16 MobileNetV2 student in place (width 1/4, no pretrained weights)."""
     s = cfg.model.student
@@ -199,6 +174,7 @@ def stage1(city_root, tmp_path_factory):
     work = tmp_path_factory.mktemp('ka_stage1')
     cfg = Config.fromfile(str(STAGE1))
     teacher = tiny_deeplabv3plus(Config.fromfile(str(KD)).model.student.data_preprocessor)
+    teacher['data_preprocessor']['size'] = CROP
     ckpt = write_teacher_checkpoint(teacher, str(work / 'teacher.pth'))
     cfg.model.teacher = dict(config=teacher, checkpoint=ckpt)
     cfg.model.autoencoder.norm_cfg = dict(type='BN', requires_grad=True)
