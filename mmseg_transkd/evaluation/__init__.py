@@ -1,0 +1,3 @@
+from .official_iou import OfficialIoUMetric
+
+__all__ = ['OfficialIoUMetric']
