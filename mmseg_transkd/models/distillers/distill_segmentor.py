@@ -285,13 +285,18 @@ class DistillSegmentor(BaseSegmentor):
             if not enabled:
                 recorder.reset()
 
-    @torch.no_grad()
-    def _teacher_forward(self, inputs: Tensor) -> None:
+    def teacher_inputs(self, inputs: Tensor) -> Tensor:
+        """The student's normalised batch renormalised for the teacher (the same tensor if they agree)."""
         if self._teacher_input_map is not None:
             scale, shift, flip = self._teacher_input_map
             if flip:
                 inputs = inputs.flip(1)
             inputs = inputs * scale.to(inputs) + shift.to(inputs)
+        return inputs
+
+    @torch.no_grad()
+    def _teacher_forward(self, inputs: Tensor) -> None:
+        inputs = self.teacher_inputs(inputs)
         device = inputs.device.type
         if self.teacher_dtype is torch.float16 and device != 'cuda':
             raise RuntimeError('model.teacher_precision="fp16" needs CUDA; use "bf16" on the CPU.')
