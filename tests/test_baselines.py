@@ -311,7 +311,7 @@ def test_teacher_head_runs_only_when_a_loss_reads_teacher_logits(city_root, tmp_
     cfg = tiny_cfg(None, city_root, str(tmp_path / 'w'),
                    config=REPO / 'configs/baselines/fitnet_segformer-b2_segformer-b0_city.py')
     # a T.logits recorder that no loss reads: dropped, the teacher stops after its backbone
-    unread = copy.deepcopy(cfg.model)
+    unread = expanded(cfg.model)
     unread.teacher_recorders['logits'] = logits
     model = MODELS.build(unread)
     assert 'T.logits' not in model.recorders and model._teacher_heads == []
