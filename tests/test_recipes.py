@@ -212,3 +212,25 @@ def test_feature_map_picture_of_a_tiny_distiller(city_root, tmp_path, one_thread
     tool.main([cfg_file, image, '--random-init', '--mode', 'norm', '--out', out2, '--panel', '48',
                '--cfg-options', 'model.teacher.checkpoint=/nonexistent.pth'])
     assert cv2.imread(out2).shape[:2] == (9 * 48, 4 * 48)
+
+
+def test_cpu_ddp_set_up_replaces_syncbn_inside_a_named_recipe(monkeypatch):
+    """KA's recipe builds SyncBN adapters; a CPU DDP run (gloo) must see them in the config to switch them to BN."""
+    import socket
+    from mmseg_transkd.utils import setup_distributed, teardown_distributed
+    if torch.cuda.is_available():
+        pytest.skip('the SyncBN -> BN switch is for CPU-only machines')
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    for k, v in dict(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), RANK='0', WORLD_SIZE='1', LOCAL_RANK='0').items():
+        monkeypatch.setenv(k, v)
+    cfg = Config(dict(model=dict(type='DistillSegmentor', student=dict(type='EncoderDecoder'),
+                                 teacher=dict(config='t.py', checkpoint='t.pth'), recipe='ka_stage2')))
+    assert 'SyncBN' in repr(RECIPES.get('ka_stage2')())
+    try:
+        setup_distributed(cfg, 'pytorch')
+    finally:
+        teardown_distributed()
+    assert 'recipe' not in cfg.model and 'SyncBN' not in repr(cfg.model.to_dict())
+    assert cfg.model.connectors.adapt.norm_cfg.type == 'BN' and cfg.model.connectors.translate.norm_cfg.type == 'BN'
