@@ -9,6 +9,7 @@ keeps random weights, which is all a shape check needs. One row per recipe: fits
 KD adds, and the one-line reason when it does not fit.
 """
 import argparse
+import copy
 
 from mmengine.registry import init_default_scope
 
@@ -30,11 +31,21 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def _segmentor(path: str, role: str):
-    """``(model cfg, teacher spec or None)`` of a config file: a distiller config gives its student (and teacher)."""
-    model = load_config(path, role).model.to_dict()
+    """``(model cfg, teacher spec or None)`` of a config file: a distiller config gives its student (and teacher).
+    ConfigDicts are kept: mmseg's segmentors set attributes on them (e.g. ``backbone.pretrained``)."""
+    model = load_config(path, role).model
     if model.get('type') == 'DistillSegmentor':
-        return model['student'], model['teacher']
+        return model.student, model.teacher
     return model, None
+
+
+def _check_builds(model_cfg, what: str) -> None:
+    """The pair itself must build, or every recipe would fail for the same reason: one message instead."""
+    from mmseg.registry import MODELS
+    try:
+        MODELS.build(copy.deepcopy(model_cfg))
+    except Exception as err:
+        raise SystemExit(f'{what}: the model does not build on its own ({err}); fix it before checking recipes.')
 
 
 def main(argv=None) -> None:
@@ -45,13 +56,15 @@ def main(argv=None) -> None:
     elif distiller_teacher is not None:
         teacher, teacher_name = distiller_teacher['config'], f'model.teacher of {args.student}'
         if isinstance(teacher, str):
-            teacher = load_config(teacher, 'model.teacher.config').model.to_dict()
+            teacher = load_config(teacher, 'model.teacher.config').model
     else:
         raise SystemExit(f'{args.student} is not a distiller config: give a TEACHER_CONFIG too.')
     unknown = sorted(set(args.recipes or []) - set(recipe_names()))
     if unknown:
         raise SystemExit(f'--recipes: unknown {unknown}; registered: {recipe_names()}')
     init_default_scope('mmseg')
+    _check_builds(student, f'student ({args.student})')
+    _check_builds(teacher, f'teacher ({teacher_name})')
     rows = check_pair(student, teacher, args.recipes, args.probe_size)
     print(f'student: {args.student} ({student.get("backbone", {}).get("type")})\n'
           f'teacher: {teacher_name} ({teacher.get("backbone", {}).get("type")})\n')
