@@ -25,7 +25,7 @@ import glob
 import os.path as osp
 from typing import Dict, List, Optional
 
-from mmengine.config import Config
+from mmengine.config import Config, ConfigDict
 from mmengine.registry import Registry
 
 FRAGMENTS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs', 'distill')
@@ -149,11 +149,11 @@ def resolve_recipe(recipe: Optional[str], student: Optional[dict] = None, teache
     return {p: _drop_none(merged[p].to_dict() if merged.get(p) else {}) for p in PARTS}
 
 
-def expand_recipe(model: dict, key: str = 'model') -> dict:
+def expand_recipe(model: dict, key: str = 'model') -> ConfigDict:
     """A ``DistillSegmentor`` config with its recipe spelled out: no ``recipe`` key, the four parts in full (what
-    the distiller builds). Plain dicts; ``model`` is not changed."""
+    the distiller builds). A new ConfigDict (mmseg's segmentors need ConfigDicts); ``model`` is not changed."""
     model = copy.deepcopy(model.to_dict() if hasattr(model, 'to_dict') else dict(model))
     kd = resolve_recipe(model.pop('recipe', None), model.get('student'), model.get('teacher'),
                         {p: model.get(p) for p in PARTS}, key)
     model.update(kd)
-    return model
+    return ConfigDict(model)
