@@ -8,12 +8,14 @@ For a distiller CONFIG and one IMAGE (run through the config's test pipeline, or
 * top row: the input, the teacher's and the student's predictions;
 * one row per stage of every distillation loss that compares a teacher tensor (``preds_T``) with a student-side one
   (``preds_S``), with the columns
-  teacher ``preds_T`` | student tensor feeding it (the ``S.*`` recorder at the root of the connector chain) |
-  connector output ``preds_S`` (blank when the loss reads the student directly) | KD loss map.
+  teacher ``preds_T`` | student tensor feeding it (the ``S.*`` recorder at the root of the connector chain; when the
+  connector keeps fewer stages than it reads, the deepest ones [I]) | connector output ``preds_S`` (blank when the
+  loss reads the student directly) | KD loss map.
 
-Maps are channel-PCA images (``--mode pca``: the first three principal components as RGB; the connector map is
-projected on the teacher's components when their widths match, so equal colours mean equal features) or channel
-L2 norms (``--mode norm``). Token tensors (B x N x C) are laid out on the input's aspect ratio.
+Maps are channel-PCA images (``--mode pca``: the first three principal components as RGB, each stretched to its 1-99 %
+range; the connector map is projected on the teacher's principal directions when their widths match, so similar hues
+mean similar features) or channel L2 norms (``--mode norm``). Token tensors (B x N x C) are laid out on the input's
+aspect ratio.
 The KD loss map of a stage is ``||dL/d preds_S||_2`` over channels at every position: where, and how hard, the loss
 pushes the student side (for an MSE it is the residual's norm up to a constant; for any loss it is what the
 optimiser sees). [I] It is a gradient map, not a per-pixel loss value, because most KD losses here (HCL's pyramid,
@@ -118,29 +120,28 @@ def to_map(t: torch.Tensor, hw: Tuple[int, int]) -> Optional[torch.Tensor]:
     return None
 
 
-def pca_basis(x: torch.Tensor):
-    """Mean, first three principal directions and the 1/99 % range of the projections of a C x h x w map."""
+def pca_basis(x: torch.Tensor) -> torch.Tensor:
+    """The first three principal directions (C x 3, zero-padded below 3 channels) of a C x h x w map; each signed so
+    that its projections are positively skewed (a deterministic sign)."""
     flat = x.flatten(1).t()  # hw x C
-    mean = flat.mean(0, keepdim=True)
-    centred = flat - mean
+    centred = flat - flat.mean(0, keepdim=True)
     _, vecs = torch.linalg.eigh(centred.t() @ centred)
     basis = vecs[:, -3:].flip(1)  # C x k, strongest first
     if basis.shape[1] < 3:
         basis = torch.cat([basis, basis.new_zeros(basis.shape[0], 3 - basis.shape[1])], 1)
-    proj = centred @ basis
-    basis = basis * torch.where(proj.sum(0) < 0, -1.0, 1.0)  # deterministic sign
-    proj = centred @ basis
-    lo, hi = torch.quantile(proj, 0.01, dim=0), torch.quantile(proj, 0.99, dim=0)
-    return mean, basis, lo, hi
+    return basis * torch.where(((centred @ basis) ** 3).sum(0) < 0, -1.0, 1.0)
 
 
-def render_map(x: torch.Tensor, mode: str, basis=None) -> np.ndarray:
-    """h x w x 3 floats in [0, 1] (PCA) or h x w floats in [0, 1] (norm)."""
+def render_map(x: torch.Tensor, mode: str, directions: Optional[torch.Tensor] = None) -> np.ndarray:
+    """h x w x 3 floats in [0, 1] (PCA) or h x w floats in [0, 1] (norm). ``directions`` (C x 3): project on these
+    (another map's principal directions) instead of x's own; centring and range are always x's own, so a connector
+    map on the teacher's directions is comparable in hue, not in scale."""
     if mode == 'norm':
-        m = x.norm(dim=0)
-        return ((m - m.min()) / (m.max() - m.min()).clamp_min(1e-12)).numpy()
-    mean, vecs, lo, hi = basis if basis is not None else pca_basis(x)
-    proj = (x.flatten(1).t() - mean) @ vecs
+        return norm01(x.norm(dim=0))
+    flat = x.flatten(1).t()
+    centred = flat - flat.mean(0, keepdim=True)
+    proj = centred @ (directions if directions is not None else pca_basis(x))
+    lo, hi = torch.quantile(proj, 0.01, dim=0), torch.quantile(proj, 0.99, dim=0)
     rgb = ((proj - lo) / (hi - lo).clamp_min(1e-12)).clamp(0, 1)
     return rgb.reshape(x.shape[1], x.shape[2], 3).numpy()
 
@@ -208,7 +209,8 @@ def draw(out: str, image: np.ndarray, preds: Dict[str, np.ndarray], sections: li
         ax.set_axis_off()
         if img is not None:
             ax.imshow(img, cmap=cmap, interpolation='nearest', aspect='auto')
-        fig.text((c + 0.5) / cols, 1 - (r + title_h / 2) / rows, title, ha='center', va='center', fontsize=6.5)
+        fig.text((c + 0.5) / cols, 1 - (r + title_h / 2) / rows, title, ha='center', va='center',
+                 fontsize=max(3.0, min(8.0, panel / 24)))
 
     rng = np.random.default_rng(0)
     palette = rng.integers(0, 255, size=(max(num_classes, 1), 3)).astype(np.float32) / 255
@@ -220,17 +222,20 @@ def draw(out: str, image: np.ndarray, preds: Dict[str, np.ndarray], sections: li
     for sec in sections:
         for k in range(max(len(sec['t']), len(sec['s']))):
             t = to_map(sec['t'][k], hw) if k < len(sec['t']) else None
-            basis = pca_basis(t) if (t is not None and mode == 'pca') else None
-            cell(r, 0, render_map(t, mode, basis) if t is not None else None, f'{sec["t_ref"]}[{k}]',
+            directions = pca_basis(t) if (t is not None and mode == 'pca') else None
+            cell(r, 0, render_map(t, mode, directions) if t is not None else None, f'{sec["t_ref"]}[{k}]',
                  None if mode == 'pca' else 'viridis')
-            root = to_map(sec['root_list'][k], hw) if k < len(sec['root_list']) else None
+            # a connector that keeps fewer stages than its input (e.g. the last one) keeps the deepest: align from
+            # the end [I]
+            j = len(sec['root_list']) - len(sec['s']) + k if sec['root_list'] else -1
+            root = to_map(sec['root_list'][j], hw) if 0 <= j < len(sec['root_list']) else None
             cell(r, 1, render_map(root, mode) if root is not None else None,
-                 f'{sec["root"]}[{k}]' if root is not None else '-', None if mode == 'pca' else 'viridis')
+                 f'{sec["root"]}[{j}]' if root is not None else '-', None if mode == 'pca' else 'viridis')
             s = to_map(sec['s'][k], hw) if k < len(sec['s']) else None
             if sec['s_ref'].startswith('C.') and s is not None:
-                same = basis is not None and s.shape[0] == t.shape[0]
-                cell(r, 2, render_map(s, mode, basis if same else None),
-                     f'{sec["s_ref"]}[{k}]' + (' (teacher PCA)' if same else ''), None if mode == 'pca' else 'viridis')
+                same = directions is not None and s.shape[0] == t.shape[0]
+                cell(r, 2, render_map(s, mode, directions if same else None),
+                     f'{sec["s_ref"]}[{k}]' + (' (teacher PCs)' if same else ''), None if mode == 'pca' else 'viridis')
             else:
                 cell(r, 2, None, '-')
             g = sec['grads'][k] if k < len(sec['grads']) else None
