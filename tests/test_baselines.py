@@ -21,7 +21,7 @@ from mmseg_transkd.models.losses import (ChannelWiseDivergence, DISTLoss, FitNet
                                          IFVLoss, PairwiseAffinityLoss, PixelKLDivergence, PixelPairContrastLoss,
                                          PixelRegionContrastLoss)
 from hand import dot, kl_logits, softmax, unit
-from tiny import REPO, shrink_mit, tiny_cfg, tiny_deeplabv3
+from tiny import REPO, expanded, shrink_mit, tiny_cfg, tiny_deeplabv3
 
 METHODS = ['kd', 'fitnet', 'cwd', 'skd', 'ifvd', 'review', 'cirkd', 'dist', 'cwd-feat', 'skd-adv', 'ifvd-adv']
 PAIRS = ['deeplabv3-r101_deeplabv3-r18', 'segformer-b2_segformer-b0']
@@ -311,7 +311,7 @@ def test_teacher_head_runs_only_when_a_loss_reads_teacher_logits(city_root, tmp_
     cfg = tiny_cfg(None, city_root, str(tmp_path / 'w'),
                    config=REPO / 'configs/baselines/fitnet_segformer-b2_segformer-b0_city.py')
     # a T.logits recorder that no loss reads: dropped, the teacher stops after its backbone
-    unread = copy.deepcopy(cfg.model)
+    unread = expanded(cfg.model)
     unread.teacher_recorders['logits'] = logits
     model = MODELS.build(unread)
     assert 'T.logits' not in model.recorders and model._teacher_heads == []
@@ -368,7 +368,7 @@ def test_every_shipped_baseline_config_builds_and_trains_one_step_on_tiny_models
             assert cfg.model.teacher.config == 'mmseg::segformer/segformer_mit-b2_8xb1-160k_cityscapes-1024x1024.py'
             assert cfg.model.student.backbone.embed_dims == 32 and crop == (1024, 1024)
         student, teacher = _tiny_pair(cfg, pair)
-        model_cfg = copy.deepcopy(cfg.model)
+        model_cfg = expanded(cfg.model)
         model_cfg['student'] = student  # item assignment replaces; ConfigDict.update would merge
         model_cfg['teacher'] = dict(config=teacher, checkpoint='', load_checkpoint=False)
         model_cfg['data_preprocessor'] = copy.deepcopy(student['data_preprocessor'])
@@ -376,7 +376,7 @@ def test_every_shipped_baseline_config_builds_and_trains_one_step_on_tiny_models
         if 'loss_adv' in model_cfg.distill_losses:
             model_cfg.distill_losses.loss_adv['channels'] = (8, 16)  # a tiny critic for tiny networks
         model = MODELS.build(model_cfg).train()
-        assert set(model.distill_losses) == set(cfg.model.distill_losses), method
+        assert set(model.distill_losses) == set(model_cfg.distill_losses), method
         data = model.data_preprocessor(fake_batch(hw=(32, 32)), True)
         losses = model.loss(**data)
         terms = {k: v for k, v in losses.items() if k.split('.')[0] in model.distill_losses}  # loss_adv.d / .g

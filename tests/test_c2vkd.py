@@ -20,7 +20,7 @@ from mmseg_transkd.models.connectors import C2VKDLinguisticAdapter, C2VKDVisualA
 from mmseg_transkd.models.connectors.c2vkd import AttnPoolCheckpointError
 from mmseg_transkd.models.losses import ChannelKLDivergence, CrossImageGramLoss, PixelDecoupledKD
 from hand import kl, pixels, softmax
-from tiny import REPO, STUDENT_DIMS, STUDENT_DEPTHS, shrink_mit, tiny_cfg, tiny_deeplabv3plus, \
+from tiny import REPO, STUDENT_DIMS, STUDENT_DEPTHS, expanded, shrink_mit, tiny_cfg, tiny_deeplabv3plus, \
     write_attnpool_checkpoint
 
 C2VKD = REPO / 'configs/c2vkd'
@@ -255,7 +255,7 @@ def parsed(config) -> Config:
 
 
 def tiny_model_cfg(pool_ckpt, config=CITY_B0, **teacher_kwargs):
-    model = parsed(config).model
+    model = expanded(parsed(config).model)
     shrink_mit(model.student, STUDENT_DIMS, STUDENT_DEPTHS, 16)
     model.teacher = dict(config=tiny_deeplabv3plus(model.student.data_preprocessor, **teacher_kwargs),
                          checkpoint='', load_checkpoint=False)
@@ -348,7 +348,7 @@ def rn101_pool(tmp_path_factory):
 @pytest.mark.parametrize('name', sorted(SHIPPED))
 def test_shipped_configs_build_the_real_pair(name, rn101_pool):
     cfg = parsed(C2VKD / name)
-    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg = expanded(cfg.model)
     assert model_cfg.teacher.checkpoint.startswith('https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3plus/')
     assert model_cfg.teacher.config.startswith('mmseg::deeplabv3plus/deeplabv3plus_r101-d8_')
     assert cfg.train_dataloader.batch_size == 3 and cfg.train_cfg.max_iters == 50000
@@ -440,7 +440,7 @@ def test_runner_smoke_tiny_deeplabv3plus_to_mit(city_root, tmp_path):
     teacher['data_preprocessor']['size'] = (64, 64)
     cfg = tiny_cfg(None, city_root, str(tmp_path / 'work'), max_iters=2, val_interval=2, config=CITY_B0,
                    teacher=teacher)
-    cfg.model.connectors.ling_t.update(attnpool_ckpt=pool_ckpt, num_heads=4, output_dim=16)
+    cfg.merge_from_dict({'model.connectors.ling_t': dict(attnpool_ckpt=pool_ckpt, num_heads=4, output_dim=16)})
     runner = Runner.from_cfg(cfg)
     model = runner.model
     teacher_before = {k: v.clone() for k, v in model.teacher.state_dict().items()}

@@ -15,7 +15,7 @@ from mmseg_transkd.models.losses import KAAdaptationLoss, KAAffinityLoss, PixelK
 from mmseg_transkd.utils.benchmark import synthetic_batch
 from mmseg_transkd.models.losses.ka import affinity_mae_chunked, affinity_mae_naive, autoencoder_loss, cosine_affinity
 from hand import n_params, unit
-from tiny import CROP, REPO, tiny_deeplabv3plus, use_tiny_data, write_teacher_checkpoint
+from tiny import CROP, REPO, expanded, tiny_deeplabv3plus, use_tiny_data, write_teacher_checkpoint
 
 KA = REPO / 'configs/ka'
 STAGE1 = KA / 'ka-stage1_deeplabv3plus-r50-d8_city.py'
@@ -211,6 +211,7 @@ def test_stage1_trains_the_autoencoder_only_and_writes_the_encoder(stage1):
 
 def stage2_cfg(config, stage1, city_root, work_dir) -> Config:
     cfg = Config.fromfile(str(config))
+    cfg.model = expanded(cfg.model)
     tiny_student(cfg)
     cfg.model.teacher = dict(config=stage1['teacher'], checkpoint=stage1['ckpt'])
     cfg.model.data_preprocessor = copy.deepcopy(cfg.model.student.data_preprocessor)
@@ -298,7 +299,7 @@ def test_shipped_stage1_config_builds_the_real_teacher_tap():
 
 def test_shipped_configs_build_the_real_pair(real_encoder):
     cfg = Config.fromfile(str(STAGE2))
-    cfg.model.connectors.translate.encoder = real_encoder
+    cfg.merge_from_dict({'model.connectors.translate.encoder': real_encoder})
     model = MODELS.build(no_download(cfg.model))
     assert model.student.backbone.strides == (1, 2, 2, 2, 1, 1, 1) and not model.student.with_auxiliary_head
     assert model.connectors.adapt.conv.conv.in_channels == 320 and model.connectors.adapt.conv.conv.out_channels == 256

@@ -272,7 +272,7 @@ def test_converted_segformer_reproduces_official_logits(tmp_path):
 
 def tiny_distiller(variant, bottleneck='official'):
     """A DistillSegmentor of the paper configs' form with tiny official MiTs (teacher random, not loaded)."""
-    frag = Config.fromfile(str(REPO / 'configs/_base_/distill/transkd_mit.py'))
+    frag = Config.fromfile(str(REPO / 'mmseg_transkd/configs/distill/transkd_mit.py'))
     kd = copy.deepcopy(frag.transkd_base.to_dict())
     student = _arch(TINY_S)
     kd['connectors']['csf']['bottleneck'] = bottleneck
@@ -335,7 +335,7 @@ def test_full_size_key_table_loads_into_the_paper_configs(tmp_path):
         assert info['arch']['num_layers'] == [2, 2, 2, 2] and info['arch']['teacher_dims'] == B2['dims']
         cfg = Config.fromfile(str(PAPER / f'transkd-{variant}_b2-b0_1xb2-1000e_city-512x1024.py'))
         cfg.model.teacher.load_checkpoint = False
-        cfg.model.connectors.csf.bottleneck = 'official'
+        cfg.merge_from_dict({'model.connectors.csf.bottleneck': 'official'})
         model = MODELS.build(cfg.model)
         model.load_state_dict(torch.load(tmp_path / f'{variant}_kd.pth')['state_dict'], strict=True)
         assert sum(p.numel() for p in model.connectors.parameters()) == count

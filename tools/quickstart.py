@@ -81,7 +81,10 @@ def train(args, name: str, wd_name: str, config: str, iters: int, teacher_ckpt: 
     if cfg.model.get('type') != 'DistillSegmentor':
         opts = opts[:-1]  # no teacher
     cfg.merge_from_dict(dict(o.split('=', 1) for o in opts))
-    key = hashlib.sha256((cfg.pretty_text + json.dumps(data_spec)).encode()).hexdigest()[:16]
+    # the recipe's contents (packaged fragments) are part of the run, not only its name in the config
+    from mmseg_transkd.models.distillers.recipes import expand_recipe
+    recipe = json.dumps(expand_recipe(cfg.model), sort_keys=True, default=str) if 'recipe' in cfg.model else ''
+    key = hashlib.sha256((cfg.pretty_text + recipe + json.dumps(data_spec)).encode()).hexdigest()[:16]
     done_file = osp.join(work_dir, 'done.json')
     if osp.isfile(done_file):
         done = json.load(open(done_file))

@@ -1,4 +1,4 @@
-# The ifvd baseline (the `ifvd` blocks of configs/_base_/distill/baselines.py) on the segformer-b2_segformer-b0
+# The ifvd baseline (the `ifvd` recipe of mmseg_transkd/configs/distill/baselines.py) on the segformer-b2_segformer-b0
 # Cityscapes pair (./_base_/segformer-b2_segformer-b0_city.py).
 _base_ = ['./_base_/segformer-b2_segformer-b0_city.py']
-model = dict(**_base_.ifvd)
+model = dict(recipe='ifvd')

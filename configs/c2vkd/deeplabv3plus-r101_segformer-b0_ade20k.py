@@ -4,7 +4,8 @@
 # the 160k name as well; this is the 160k one, matching the 160k config.
 _base_ = [
     'mmseg::_base_/models/segformer_mit-b0.py', 'mmseg::_base_/datasets/ade20k.py',
-    'mmseg::_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_80k.py', '../_base_/distill/c2vkd.py'
+    'mmseg::_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_80k.py',
+    '../../mmseg_transkd/configs/distill/c2vkd.py'
 ]
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 crop_size = (512, 512)
@@ -21,7 +22,7 @@ model = dict(
     teacher=dict(
         config='mmseg::deeplabv3plus/deeplabv3plus_r101-d8_4xb4-160k_ade20k-512x512.py',
         checkpoint='https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3plus/deeplabv3plus_r101-d8_512x512_160k_ade20k/deeplabv3plus_r101-d8_512x512_160k_ade20k_20200615_123232-38ed86bb.pth'),  # noqa
-    **_base_.c2vkd)
+    recipe='c2vkd')
 train_dataloader = dict(batch_size=3)
 optim_wrapper = dict(_delete_=True, **_base_.c2vkd_optim_wrapper)
 param_scheduler = _base_.c2vkd_param_scheduler

@@ -1,10 +1,12 @@
 # C2VKD, CNN -> Transformer on Cityscapes: DeepLabV3+ R101-D8 (mmseg's released 80k Cityscapes model) -> SegFormer
 # MiT-B0 (ImageNet-1k pretrained encoder, new head). Paper recipe (spec §1.6): 512x512 crops, batch 24 = 8 GPUs x 3,
 # 50k iterations, AdamW 6e-5, poly power 1.0; evaluation by 512x512 sliding window [I: stride 341 = 2/3 of the crop].
-# Needs the CLIP RN101 attention pool at checkpoints/clip_rn101_attnpool.pth (see configs/_base_/distill/c2vkd.py).
+# Needs the CLIP RN101 attention pool at checkpoints/clip_rn101_attnpool.pth (see
+# mmseg_transkd/configs/distill/c2vkd.py).
 _base_ = [
     'mmseg::_base_/models/segformer_mit-b0.py', 'mmseg::_base_/datasets/cityscapes.py',
-    'mmseg::_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_80k.py', '../_base_/distill/c2vkd.py'
+    'mmseg::_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_80k.py',
+    '../../mmseg_transkd/configs/distill/c2vkd.py'
 ]
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 crop_size = (512, 512)
@@ -21,7 +23,7 @@ model = dict(
     teacher=dict(
         config='mmseg::deeplabv3plus/deeplabv3plus_r101-d8_4xb2-80k_cityscapes-512x1024.py',
         checkpoint='https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3plus/deeplabv3plus_r101-d8_512x1024_80k_cityscapes/deeplabv3plus_r101-d8_512x1024_80k_cityscapes_20200606_114143-068fcfe9.pth'),  # noqa
-    **_base_.c2vkd)
+    recipe='c2vkd')
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -2,7 +2,8 @@
 # releases no such model, so train it first (CIRKD recipe, 40k iterations):
 #   bash tools/dist_train.sh configs/heteroakd/deeplabv3-mitb4_deeplabv3-mbv2_teacher_city.py 8
 # The ASPP head reads the last MiT stage (512 ch, 1/32), as DeepLabV3 reads a backbone's last stage.
-_base_ = ['mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py', '../_base_/distill/heteroakd.py']
+_base_ = ['mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+          '../../mmseg_transkd/configs/distill/heteroakd.py']
 mit_b4 = 'https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/segformer/mit_b4_20220624-d588d980.pth'  # noqa
 model = dict(
     pretrained=None,

@@ -3,7 +3,7 @@
 # data settings, 40k iterations as mmseg's VOC schedules, AdamW at CIRKD's lr 2e-4 [I]).
 _base_ = [
     'mmseg::_base_/models/segformer_mit-b0.py', 'mmseg::_base_/datasets/pascal_voc12_aug.py',
-    'mmseg::_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_40k.py', '../_base_/distill/heteroakd.py'
+    'mmseg::_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_40k.py'
 ]
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 crop_size = (512, 512)
@@ -19,7 +19,7 @@ model = dict(
     teacher=dict(
         config='mmseg::deeplabv3/deeplabv3_r101-d8_4xb4-40k_voc12aug-512x512.py',
         checkpoint='https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3/deeplabv3_r101-d8_512x512_40k_voc12aug/deeplabv3_r101-d8_512x512_40k_voc12aug_20200613_161432-0017d784.pth'),  # noqa
-    **_base_.heteroakd)
+    recipe='heteroakd')
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',

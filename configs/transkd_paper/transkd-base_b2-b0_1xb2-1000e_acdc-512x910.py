@@ -7,7 +7,7 @@
 # the same, this config fixes it).
 # CSF uses the fixed single bottleneck; to load a converted official wrapper checkpoint add
 #   --cfg-options model.connectors.csf.bottleneck=official load_from=<converted .pth>
-_base_ = ['./segformer-official-b0_1xb2-1000e_acdc-512x910.py', '../_base_/distill/transkd_mit.py']
+_base_ = ['./segformer-official-b0_1xb2-1000e_acdc-512x910.py']
 teacher_config = '{{fileDirname}}/segformer-official-b2_1xb2-1000e_acdc-512x910.py'
 teacher_checkpoint = 'checkpoints/segformerb2_teacher_acdc_mmseg.pth'
 model = dict(
@@ -15,4 +15,4 @@ model = dict(
     type='DistillSegmentor',
     student=_base_.model,
     teacher=dict(config=teacher_config, checkpoint=teacher_checkpoint),
-    **_base_.transkd_base)
+    recipe='transkd_base')

@@ -54,6 +54,9 @@ class GLMixer(BaseModule):
         self.stage = stage
         dim = channels[stage]
         heads = num_heads[stage] if isinstance(num_heads, (list, tuple)) else num_heads
+        if heads is None:
+            raise ValueError('GLMixer: num_heads is not set (the transkd_gl recipe takes the student backbone\'s '
+                             'num_heads; set connectors.gl.num_heads for a backbone without one)')
         if dim % heads:
             raise ValueError(f'GLMixer: embedding width {dim} of stage {stage} is not divisible by {heads} heads')
         self.num_heads = heads
