@@ -4,6 +4,4 @@ _base_ = ['./transkd-base_b2-b0_1xb2-1000e_acdc-512x910_release.py']
 # The release's EA script loads the ACDC teacher (its Base script, the base of this config, the Cityscapes one).
 model = dict(
     teacher=dict(checkpoint='checkpoints/segformerb2_teacher_acdc_mmseg.pth'),
-    student_recorders=dict(stage_inputs=_base_.mit_embed_inputs),
-    connectors=dict(ea=dict(**_base_.embedding_assistant, kernel_sizes=_base_.model.student.backbone.patch_sizes)),
-    distill_losses=dict(loss_pea=dict(inputs=dict(preds_S='C.ea'))))
+    recipe='transkd_ea')

@@ -2,6 +2,4 @@
 # protocol plus the Embedding Assistant (its init and fuse weights 0.1 ... 0.8 are the release's).
 _base_ = ['./transkd-base_b2-b0_1xb2-1000e_city-512x1024_release.py']
 model = dict(
-    student_recorders=dict(stage_inputs=_base_.mit_embed_inputs),
-    connectors=dict(ea=dict(**_base_.embedding_assistant, kernel_sizes=_base_.model.student.backbone.patch_sizes)),
-    distill_losses=dict(loss_pea=dict(inputs=dict(preds_S='C.ea'))))
+    recipe='transkd_ea')

@@ -6,6 +6,5 @@ _base_ = ['./transkd-base_b2-b0_1xb2-1000e_acdc-512x910_release.py']
 # The release's GL script loads the ACDC teacher (its Base script, the base of this config, the Cityscapes one).
 model = dict(
     teacher=dict(checkpoint='checkpoints/segformerb2_teacher_acdc_mmseg.pth'),
-    connectors=dict(
-        gl=dict(**_base_.gl_mixer, num_heads=_base_.model.student.backbone.num_heads, attn_init='pytorch'),
-        pea=dict(inputs=['C.gl'])))
+    recipe='transkd_gl',
+    connectors=dict(gl=dict(attn_init='pytorch')))

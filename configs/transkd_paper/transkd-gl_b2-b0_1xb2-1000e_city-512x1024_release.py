@@ -4,6 +4,5 @@
 # are uninitialised memory (spec §5.3), here 1.0. add=False, as the release's reported model.
 _base_ = ['./transkd-base_b2-b0_1xb2-1000e_city-512x1024_release.py']
 model = dict(
-    connectors=dict(
-        gl=dict(**_base_.gl_mixer, num_heads=_base_.model.student.backbone.num_heads, attn_init='pytorch'),
-        pea=dict(inputs=['C.gl'])))
+    recipe='transkd_gl',
+    connectors=dict(gl=dict(attn_init='pytorch')))
