@@ -11,7 +11,7 @@ model = dict(
     student=_base_.model,
     teacher=dict(
         config='configs/heteroakd/deeplabv3-mitb4_deeplabv3-mbv2_teacher_city.py',
-        checkpoint='work_dirs/deeplabv3-mitb4_deeplabv3-mbv2_teacher_city/iter_40000.pth'),
+        checkpoint='work_dirs/deeplabv3-mitb4_deeplabv3-mbv2_teacher_city/iter_160000.pth'),
     **_base_.heteroakd)
 optim_wrapper = _base_.cirkd_optim_wrapper
 param_scheduler = _base_.cirkd_param_scheduler

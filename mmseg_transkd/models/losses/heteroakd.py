@@ -27,14 +27,20 @@ class HeteroAKDLoss(nn.Module):
 
     * KMM: S_t = H_s / (H_t + H_s + ε),  Z_mix = S_t ⊙ Z_t + (1 − S_t) ⊙ Z_s (the mix leans to whoever errs less);
     * KEM: ΔH = max(0, H_s − H(Z_mix)),  E = H_s + ΔH,  W = softmax(E) over classes at each pixel;
-    * L = T² · mean over valid pixels of Σ_c W_c · [−softmax(Z_mix / T)_c · log softmax(Z_s / T)_c].
+    * L = T² · mean over valid pixels of Σ_c W_c · [−softmax(Z_mix / T)_c · log softmax(Z_s / T)_c]  (Eq. 10 as the
+      re-implementations cite it, × T²; the defaults ``class_reduction='sum'``, ``t_squared=True``).
 
     S_t, Z_mix and W are detached: only the student's projected logits receive gradients. Ignore pixels are excluded
     everywhere; a frame without valid pixels contributes 0, not NaN. Computed in fp32 even under autocast.
 
+    Scale: the default is K·T² times the element-mean reading (mean over valid pixels *and* classes, no T²), which
+    ``class_reduction='mean', t_squared=False`` gives: 304× for Cityscapes (K = 19, T = 4), 336× for VOC (K = 21),
+    2400× for ADE20K (K = 150). Compare λ_h across readings with this factor.
+
     [I] choices: W over classes by default (``weight_dim='spatial'`` normalises each class over the valid pixels of
-    its image instead, then the weighted CE is summed over pixels and averaged over classes); the T² factor follows
-    KD practice; T = 4 as in both re-implementations.
+    its image instead; the weighted CE is then summed over the pixels of each (image, class) and reduced over classes
+    by ``class_reduction``, then averaged over images); the T² factor follows KD practice; T = 4 as in both
+    re-implementations.
 
     Args:
         tau (float): Temperature T. Defaults to 4.0.
@@ -42,15 +48,21 @@ class HeteroAKDLoss(nn.Module):
         eps (float): ε of S_t. Defaults to 1e-6.
         ignore_index (int): Defaults to 255.
         loss_weight (float): λ_h. Defaults to 1.0.
+        class_reduction (str): ``'sum'`` (Eq. 10's Σ_c) or ``'mean'`` (divided by K) over the class axis.
+            Defaults to ``'sum'``.
+        t_squared (bool): Multiply by T². Defaults to True.
     """
 
     def __init__(self, tau: float = 4.0, weight_dim: str = 'class', eps: float = 1e-6, ignore_index: int = 255,
-                 loss_weight: float = 1.0) -> None:
+                 loss_weight: float = 1.0, class_reduction: str = 'sum', t_squared: bool = True) -> None:
         super().__init__()
         if weight_dim not in ('class', 'spatial'):
             raise ValueError(f"HeteroAKDLoss: weight_dim must be 'class' or 'spatial', got {weight_dim!r}")
+        if class_reduction not in ('sum', 'mean'):
+            raise ValueError(f"HeteroAKDLoss: class_reduction must be 'sum' or 'mean', got {class_reduction!r}")
         self.tau, self.weight_dim, self.eps = tau, weight_dim, eps
         self.ignore_index, self.loss_weight = ignore_index, loss_weight
+        self.class_reduction, self.t_squared = class_reduction, t_squared
 
     def mix(self, z_s: Tensor, z_t: Tensor, onehot: Tensor, valid: Tensor):
         """KMM and KEM: returns the detached mixed logits and class weights."""
@@ -80,12 +92,14 @@ class HeteroAKDLoss(nn.Module):
                 onehot, valid = labels_on_grid(gt, z_s.shape[-2:], z_s.shape[1], self.ignore_index)
                 z_mix, weights = self.mix(z_s.detach(), z_t, onehot, valid)
                 soft_ce = -(F.softmax(z_mix / self.tau, dim=1) * F.log_softmax(z_s / self.tau, dim=1))
-                per_pixel = (weights * soft_ce).sum(dim=1)
-                if self.weight_dim == 'class':
-                    term = masked_mean(per_pixel, valid)
-                else:
-                    term = (weights * soft_ce * valid[:, None]).sum(dim=(2, 3)).mean()
-                total = total + term * self.tau ** 2
+                weighted = weights * soft_ce
+                if self.weight_dim == 'class':  # Σ_c per pixel, mean over the valid pixels
+                    term = masked_mean(weighted.sum(dim=1), valid)
+                else:  # Σ over the valid pixels of each (image, class), Σ_c, mean over images
+                    term = (weighted * valid[:, None]).sum(dim=(1, 2, 3)).mean()
+                if self.class_reduction == 'mean':
+                    term = term / z_s.shape[1]
+                total = total + (term * self.tau ** 2 if self.t_squared else term)
         return self.loss_weight * total
 
 
