@@ -138,19 +138,27 @@ class PixelKLDivergence(nn.Module):
     and averaged over pixels (valid pixels only when ``gt`` is given). fp32 even under autocast; the teacher side is
     detached.
 
+    ``class_reduction='mean'`` averages over the classes too (the element mean over pixels × classes, 1/K of the
+    default), the reduction of the IFVD release's pixel-wise KD (``KLDivLoss`` with an element mean): its λ = 10 is
+    then λ = 10/K per pixel in the default reading.
+
     Args:
         tau (float): Temperature T. Defaults to 1.0.
         ignore_index (int): Defaults to 255.
         loss_weight (float): Defaults to 1.0.
         grid (str): ``'student'`` or ``'teacher'``: where the two are compared. Defaults to ``'student'``.
+        class_reduction (str): ``'sum'`` or ``'mean'`` over the class axis. Defaults to ``'sum'``.
     """
 
     def __init__(self, tau: float = 1.0, ignore_index: int = 255, loss_weight: float = 1.0,
-                 grid: str = 'student') -> None:
+                 grid: str = 'student', class_reduction: str = 'sum') -> None:
         super().__init__()
         if grid not in ('student', 'teacher'):
             raise ValueError(f"PixelKLDivergence: grid must be 'student' or 'teacher', got {grid!r}")
+        if class_reduction not in ('sum', 'mean'):
+            raise ValueError(f"PixelKLDivergence: class_reduction must be 'sum' or 'mean', got {class_reduction!r}")
         self.tau, self.ignore_index, self.loss_weight, self.grid = tau, ignore_index, loss_weight, grid
+        self.class_reduction = class_reduction
 
     def forward(self, preds_S: Tensors, preds_T: Tensors, gt: Optional[Tensor] = None) -> Tensor:
         total = 0.0
@@ -161,6 +169,8 @@ class PixelKLDivergence(nn.Module):
                 z_s, z_t = resize_to(z_s.float(), size), resize_to(z_t.detach().float(), size)
                 log_p_t = F.log_softmax(z_t / self.tau, dim=1)
                 kl = (log_p_t.exp() * (log_p_t - F.log_softmax(z_s / self.tau, dim=1))).sum(dim=1)
+                if self.class_reduction == 'mean':
+                    kl = kl / z_s.shape[1]
                 valid = None if gt is None else labels_on_grid(gt, z_s.shape[-2:], z_s.shape[1],
                                                                self.ignore_index)[1]
                 total = total + masked_mean(kl, valid) * self.tau ** 2
