@@ -34,10 +34,10 @@ class PixelPairContrastLoss(nn.Module):
     averaged over all (i, j) pairs. Every rank averages over its own anchors i, so the mean over ranks is the loss of
     the whole batch.
 
-    The pooling follows the CIRKD release (facts of issue 16): its current code average-pools 4×4 only
-    at inputs of 256×256 and above (the defaults; at the usual 1/8 or 1/32 feature grids of 512×1024 or 1024×1024
-    crops nothing is pooled); its first version had an optional 2×2 average pooling (``pool_size=2,
-    pool_min_size=0``). ``pool_size=1`` never pools. [I] The size test reads the feature map given to the loss.
+    The pooling follows the CIRKD release (facts of issue 16): its current code average-pools 4×4 only at inputs of
+    256×256 and above (the defaults; at the usual 1/8 or 1/32 feature grids of 512×1024 or 1024×1024 crops nothing
+    is pooled); its first version had an optional 2×2 average pooling (``pool_size=2, pool_min_size=0``).
+    ``pool_size=1`` never pools. [I] The size test reads the feature map given to the loss.
     τ = 0.1 and λ = 1 are our reading of the release; no T² factor. The paper's memory-bank variant is not
     implemented (the issue asks for the mini-batch form).
 
@@ -67,11 +67,11 @@ class PixelPairContrastLoss(nn.Module):
         total = 0.0
         with autocast_off(s_list):
             for s, t in zip(s_list, t_list):
-                s, t = s.float(), resize_to(t.detach().float(), s.shape[-2:])
-                if s.dim() != 4 or s.shape[0] != t.shape[0]:
+                if s.dim() != 4 or t.dim() != 4 or s.shape[0] != t.shape[0]:
                     raise ValueError(f'PixelPairContrastLoss: the student map is {tuple(s.shape)} and the teacher map '
-                                     f'{tuple(t.shape)}; both must be B×C×h×w with the same batch (channels may '
-                                     'differ).')
+                                     f'{tuple(t.shape)}; both must be B×C×h×w with the same batch (channels and h×w '
+                                     'may differ).')
+                s, t = s.float(), resize_to(t.detach().float(), s.shape[-2:])
                 s, t = self.embed(s), self.embed(t)
                 s_all, t_all = gather_with_grad(s), gather_with_grad(t)
                 loss = 0.0
