@@ -115,38 +115,92 @@ def binary(p, y):
     return [p[y], sum(v for c, v in enumerate(p) if c != y)]
 
 
-def hand_pdd(zs, zt, y, mode, alpha=0.5, beta=0.5):
-    s, t = softmax(zs), softmax(zt)
+def hand_pdd(zs, zt, y, mode, alpha=0.5, beta=0.5, tau=1.0):
+    """PDD at one pixel in plain Python, T² included (the loss averages this over the valid pixels)."""
+    s, t = softmax([v / tau for v in zs]), softmax([v / tau for v in zt])
     b_s, b_t = binary(s, y), binary(t, y)
-    if mode == 'paper_binary':
-        q = [(b_t[0] + 1) / 2, b_t[1] / 2]
-        return 0.5 * kl(b_s, q)
+    if mode == 'paper_binary':  # 0.5 · KL(b_s ‖ (α·b_t + β·[1, 0]) / (α + β))
+        q = [(alpha * b_t[0] + beta) / (alpha + beta), alpha * b_t[1] / (alpha + beta)]
+        return 0.5 * kl(b_s, q) * tau ** 2
+    # DKD: α · KL(b_t ‖ b_s) + β · KL over the non-target classes renormalised
     t_nt = [v / b_t[1] for c, v in enumerate(t) if c != y]
     s_nt = [v / b_s[1] for c, v in enumerate(s) if c != y]
-    return alpha * kl(b_t, b_s) + beta * kl(t_nt, s_nt)
+    return (alpha * kl(b_t, b_s) + beta * kl(t_nt, s_nt)) * tau ** 2
 
 
-@pytest.mark.parametrize('mode', ['paper_binary', 'dkd'])
-def test_pdd_hand_computed_with_an_ignored_pixel(mode):
-    zs = [[1.0, 0.0, -1.0], [0.2, 0.1, 3.0], [-0.5, 2.0, 0.3]]
-    zt = [[2.0, 1.0, 0.0], [5.0, -5.0, 0.0], [0.0, 0.0, 4.0]]
-    labels = [1, 255, 0]
-    expected = (hand_pdd(zs[0], zt[0], 1, mode) + hand_pdd(zs[2], zt[2], 0, mode)) / 2
-    got = PixelDecoupledKD(mode=mode)(pixels(zs), pixels(zt), torch.tensor([[labels]]))
-    assert got.item() == pytest.approx(expected, rel=1e-5)
-    assert PixelDecoupledKD(mode=mode)(pixels(zs), pixels(zt), torch.tensor([[[255] * 3]])).item() == 0.0
+def batch_logits(values):
+    """[[[K logits] per pixel] per image] -> B×K×1×N."""
+    return torch.tensor(values).permute(0, 2, 1)[:, :, None, :]
 
 
-def test_pdd_dkd_weights_and_paper_reading_limits():
-    zs, zt = [[1.0, 0.0, -1.0, 0.5]], [[0.0, 3.0, 1.0, -2.0]]
-    got = PixelDecoupledKD(mode='dkd', alpha=1.0, beta=8.0)(pixels(zs), pixels(zt), torch.tensor([[[2]]]))
-    assert got.item() == pytest.approx(hand_pdd(zs[0], zt[0], 2, 'dkd', 1.0, 8.0), rel=1e-5)
-    # paper reading: the target is (b_t + [1, 0]) / 2, so a student already at that split has zero loss
+# two images of 3 pixels, 4 classes; image 0 has 1 valid pixel, image 1 has 3
+PDD_S = [[[1.0, 0.0, -1.0, 0.5], [0.2, 0.1, 3.0, -0.4], [-0.5, 2.0, 0.3, 0.0]],
+         [[0.3, -1.2, 0.8, 2.0], [1.5, 0.5, -0.5, 0.0], [0.0, 0.7, 0.0, 1.0]]]
+PDD_T = [[[2.0, 1.0, 0.0, -1.0], [5.0, -5.0, 0.0, 1.0], [0.0, 0.0, 4.0, 0.5]],
+         [[-1.0, 0.5, 3.0, 1.0], [0.0, 2.5, 0.5, -2.0], [1.0, -1.0, 0.2, 0.4]]]
+PDD_Y = [[1, 255, 255], [3, 2, 0]]
+
+
+@pytest.mark.parametrize('mode', ['dkd', 'paper_binary'])
+def test_pdd_hand_computed_alpha_ne_beta_t2_and_ignore_pixels(mode):
+    alpha, beta, tau = 0.3, 1.7, 2.0
+    per_pixel = {(b, n): hand_pdd(PDD_S[b][n], PDD_T[b][n], PDD_Y[b][n], mode, alpha, beta, tau)
+                 for b in range(2) for n in range(3) if PDD_Y[b][n] != 255}
+    expected = sum(per_pixel.values()) / 4  # the mean over the 4 valid pixels of the batch, images pooled
+    per_image = (per_pixel[0, 0] + sum(per_pixel[1, n] for n in range(3)) / 3) / 2
+    assert abs(per_image - expected) > 1e-2 * expected  # the case tells the two reductions apart
+    loss = PixelDecoupledKD(mode=mode, alpha=alpha, beta=beta, tau=tau, loss_weight=0.7)
+    got = loss(batch_logits(PDD_S), batch_logits(PDD_T), torch.tensor(PDD_Y)[:, None])
+    assert got.item() == pytest.approx(0.7 * expected, rel=1e-5)
+    # α ≠ β matters (the paper_binary mode used to ignore both)
+    one_to_one = PixelDecoupledKD(mode=mode, alpha=1.0, beta=1.0, tau=tau, loss_weight=0.7)(
+        batch_logits(PDD_S), batch_logits(PDD_T), torch.tensor(PDD_Y)[:, None])
+    assert abs(one_to_one.item() - got.item()) > 1e-2 * got.item()
+    none = torch.full((2, 1, 3), 255)
+    assert loss(batch_logits(PDD_S), batch_logits(PDD_T), none).item() == 0.0
+
+
+def test_pdd_alpha_beta_meaning_in_each_mode():
+    zs, zt, y = batch_logits(PDD_S), batch_logits(PDD_T), torch.tensor(PDD_Y)[:, None]
+
+    def pdd(mode, a, b):
+        return PixelDecoupledKD(mode=mode, alpha=a, beta=b)(zs, zt, y).item()
+    assert PixelDecoupledKD().mode == 'dkd'  # the default (issue 15)
+    # dkd: α and β are absolute weights of TCKD and NCKD
+    assert pdd('dkd', 1.0, 2.0) == pytest.approx(pdd('dkd', 1.0, 0.0) + 2 * pdd('dkd', 0.0, 1.0), rel=1e-5)
+    assert pdd('dkd', 1.0, 1.0) == pytest.approx(2 * pdd('dkd', 0.5, 0.5), rel=1e-5)
+    # paper_binary: only the ratio α : β of the target mix matters; α : β = 1 : 0 targets the teacher's split alone
+    assert pdd('paper_binary', 1.0, 1.0) == pytest.approx(pdd('paper_binary', 0.5, 0.5), rel=1e-6)
+    assert PixelDecoupledKD(mode='paper_binary', alpha=1.0, beta=0.0)(zt, zt, y).item() == pytest.approx(0.0, abs=1e-6)
+    # 1 : 1 targets (b_t + [1, 0]) / 2: a student already at that split has zero loss
     b_t = binary(softmax([0.0, 1.0]), 0)
     target = (b_t[0] + 1) / 2
     z_s = [math.log(target / (1 - target)), 0.0]
-    assert PixelDecoupledKD()(pixels([z_s]), pixels([[0.0, 1.0]]), torch.tensor([[[0]]])).item() == pytest.approx(
-        0.0, abs=1e-6)
+    assert PixelDecoupledKD(mode='paper_binary')(pixels([z_s]), pixels([[0.0, 1.0]]), torch.tensor([[[0]]])).item() \
+        == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(ValueError, match='alpha and beta must be >= 0'):
+        PixelDecoupledKD(alpha=-0.5)
+    with pytest.raises(ValueError, match='not both 0 in paper_binary'):
+        PixelDecoupledKD(mode='paper_binary', alpha=0.0, beta=0.0)
+
+
+@pytest.mark.parametrize('s_y', [0.05, 0.001])
+def test_pdd_gradient_on_a_suppressed_target_class(s_y):
+    """Why dkd is the default (issue 15): with CE weight 0, dkd's gradient on the target logit is α · (s_y − t_y)
+    (TCKD; NCKD does not see z_y), while paper_binary's scales like s_y · log s_y and vanishes as s_y → 0."""
+    k, t_y = 19, 0.9
+
+    def logits(p):  # target probability p, the rest uniform
+        return [math.log(p * (k - 1) / (1 - p))] + [0.0] * (k - 1)
+    z_t, gt = pixels([logits(t_y)]), torch.tensor([[[0]]])
+    grads = {}
+    for mode in ('dkd', 'paper_binary'):
+        z_s = pixels([logits(s_y)]).requires_grad_(True)
+        PixelDecoupledKD(mode=mode)(z_s, z_t, gt).backward()
+        grads[mode] = z_s.grad[0, 0, 0, 0].item()
+    assert grads['dkd'] == pytest.approx(0.5 * (s_y - t_y), rel=1e-4)
+    ce = s_y - 1  # d CE / d z_y
+    assert grads['paper_binary'] / ce < (0.2 if s_y == 0.05 else 0.01)
 
 
 def test_pdd_resizes_to_the_labels_and_reaches_only_the_student():
@@ -160,7 +214,7 @@ def test_pdd_resizes_to_the_labels_and_reaches_only_the_student():
     assert torch.isfinite(student) and student.item() != pytest.approx(label.item())
     (label + student).backward()
     assert z_s.grad is not None and z_s.grad.abs().sum() > 0 and z_t.grad is None
-    with pytest.raises(ValueError, match="mode must be 'paper_binary' or 'dkd'"):
+    with pytest.raises(ValueError, match="mode must be 'dkd' or 'paper_binary'"):
         PixelDecoupledKD(mode='nckd')
 
 
