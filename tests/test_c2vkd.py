@@ -287,6 +287,28 @@ def test_pool_checkpoint_errors_name_the_key_and_the_way_out(tmp_path):
     assert CLIPAttentionPool2d(full, embed_dim=8, num_heads=2, output_dim=4)(torch.randn(1, 8, 2, 2)).shape == (1, 4)
 
 
+def test_student_side_pool_keeps_the_gradient_and_a_16x16_pool_checkpoint_is_used_as_is(tmp_path):
+    # the authors' pool has 16² + 1 positions (issue 15): with pool_size 16 the file's embedding is used unchanged
+    ckpt = write_attnpool_checkpoint(str(tmp_path / 'pool16.pth'), embed_dim=8, output_dim=4, grid=16)
+    teacher = CLIPAttentionPool2d(ckpt, embed_dim=8, num_heads=2, output_dim=4, pool_size=16)
+    student = CLIPAttentionPool2d(ckpt, embed_dim=8, num_heads=2, output_dim=4, pool_size=16, detach_input=False)
+    pos = torch.load(ckpt)['positional_embedding']
+    assert pos.shape == (257, 8) and torch.equal(student.positional_embedding, pos)
+    x = torch.randn(2, 8, 32, 32, requires_grad=True)  # an OS16 map at 512², resized to 16×16
+    g_s, g_t = student(x), teacher(x)
+    expected = clip_reference(ckpt, F.interpolate(x.detach(), size=(16, 16), mode='bilinear', align_corners=False),
+                              2, pos)
+    torch.testing.assert_close(g_s.detach(), expected, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(g_t, expected, rtol=1e-5, atol=1e-6)
+    assert g_s.requires_grad and not g_t.requires_grad
+    g_s.square().sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    assert list(student.parameters()) == [] and student.state_dict() == {}
+    assert not any(b.requires_grad for b in student.buffers())
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        assert student(x).dtype == torch.float32
+
+
 def test_student_adapters_shapes_and_parameter_counts():
     feats = [torch.randn(2, 32, 16, 16), torch.randn(2, 256, 4, 4)]
     vis = C2VKDVisualAdapter([32, 256], [2048])
