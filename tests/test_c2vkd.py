@@ -1,5 +1,5 @@
-"""C2VKD: every VLFD / PDD term against a hand computation, the frozen CLIP pool, the layer4 tap, gradient paths, the
-shipped configs and a Runner run of a tiny CNN -> MiT pair."""
+"""C2VKD: every VLFD / PDD term against a hand computation, the frozen CLIP pool (teacher and student side), the layer4
+tap, gradient paths, the shipped configs and their variants and a Runner run of a tiny CNN -> MiT pair."""
 import copy
 import importlib.util
 import logging
@@ -320,6 +320,28 @@ def test_student_adapters_shapes_and_parameter_counts():
 
 
 # ------------------------------------------------------------------------------------------ distiller / configs
+@pytest.fixture(scope='module', autouse=True)
+def cached_mmseg_metainfo():
+    """mmengine resolves every ``mmseg::`` base by parsing all of mmseg's metafiles (~1 s each time, and a base file
+    that is in no metafile is never cached); the answer cannot change within a session, so remember it here."""
+    import mmengine.config.utils as cfg_utils
+    original, answers = cfg_utils._get_cfg_metainfo, {}
+
+    def cached(package_path, cfg_file):
+        if (package_path, cfg_file) not in answers:
+            try:
+                answers[package_path, cfg_file] = (original(package_path, cfg_file), None)
+            except Exception as err:  # ValueError for _base_ files: mmengine then joins the path itself
+                answers[package_path, cfg_file] = (None, err)
+        value, err = answers[package_path, cfg_file]
+        if err is not None:
+            raise err
+        return value
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cfg_utils, '_get_cfg_metainfo', cached)
+        yield
+
+
 _PARSED = {}
 
 
@@ -403,15 +425,22 @@ def test_log_note_hook_writes_the_note_into_the_log(tmp_path):
     assert LogNoteHook('x', level='info').level == logging.INFO
 
 
-SHIPPED = {  # config -> (student stage-4 channels, classes, ce_weight)
-    'deeplabv3plus-r101_segformer-b0_city.py': (256, 19, 0.0),
-    'deeplabv3plus-r101_segformer-b1_city.py': (512, 19, 0.0),
-    'deeplabv3plus-r101_segformer-b0_city_safe.py': (256, 19, 1.0),
-    'deeplabv3plus-r101_segformer-b0_voc12aug.py': (256, 21, 0.0),
-    'deeplabv3plus-r101_segformer-b1_voc12aug.py': (512, 21, 0.0),
-    'deeplabv3plus-r101_segformer-b0_ade20k.py': (256, 150, 0.0),
-    'deeplabv3plus-r101_segformer-b1_ade20k.py': (512, 150, 0.0),
-    'deeplabv3plus-r101_segformer-b0_city_noclip.py': (256, 19, 0.0),
+OS16 = 'mmseg::deeplabv3plus/deeplabv3plus_r101-d16-mg124_4xb2-80k_cityscapes-512x1024.py'
+OS8 = 'mmseg::deeplabv3plus/deeplabv3plus_r101-d8_4xb2-80k_cityscapes-512x1024.py'
+TEACHER_CKPT = {  # mmseg 1.2.2's deeplabv3plus/metafile.yaml
+    OS16: 'https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3plus/deeplabv3plus_r101-d16-mg124_512x1024_'
+          '80k_cityscapes/deeplabv3plus_r101-d16-mg124_512x1024_80k_cityscapes_20200908_005644-ee6158e0.pth',
+    OS8: 'https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3plus/deeplabv3plus_r101-d8_512x1024_80k_'
+         'cityscapes/deeplabv3plus_r101-d8_512x1024_80k_cityscapes_20200606_114143-068fcfe9.pth'}
+SHIPPED = {  # config -> (student stage-4 channels, classes, ce_weight, teacher output stride)
+    'deeplabv3plus-r101_segformer-b0_city.py': (256, 19, 0.0, 16),
+    'deeplabv3plus-r101_segformer-b1_city.py': (512, 19, 0.0, 16),
+    'deeplabv3plus-r101_segformer-b0_city_safe.py': (256, 19, 1.0, 16),
+    'deeplabv3plus-r101_segformer-b0_voc12aug.py': (256, 21, 0.0, 8),  # mmseg has no OS16 VOC / ADE20K model
+    'deeplabv3plus-r101_segformer-b1_voc12aug.py': (512, 21, 0.0, 8),
+    'deeplabv3plus-r101_segformer-b0_ade20k.py': (256, 150, 0.0, 8),
+    'deeplabv3plus-r101_segformer-b1_ade20k.py': (512, 150, 0.0, 8),
+    'deeplabv3plus-r101_segformer-b0_city_noclip.py': (256, 19, 0.0, 16),
 }
 
 
@@ -425,8 +454,13 @@ def rn101_pool(tmp_path_factory):
 def test_shipped_configs_build_the_real_pair(name, rn101_pool):
     cfg = parsed(C2VKD / name)
     model_cfg = copy.deepcopy(cfg.model)
+    c_s, k, ce, stride = SHIPPED[name]
     assert model_cfg.teacher.checkpoint.startswith('https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3plus/')
-    assert model_cfg.teacher.config.startswith('mmseg::deeplabv3plus/deeplabv3plus_r101-d8_')
+    if name.endswith(('city.py', 'safe.py', 'noclip.py')):
+        assert model_cfg.teacher.config == OS16 and model_cfg.teacher.checkpoint == TEACHER_CKPT[OS16]
+    else:
+        assert model_cfg.teacher.config.startswith('mmseg::deeplabv3plus/deeplabv3plus_r101-d8_')
+    assert model_cfg.distill_losses.loss_pdd.mode == 'dkd'
     assert cfg.train_dataloader.batch_size == 3 and cfg.train_cfg.max_iters == 50000
     assert cfg.optim_wrapper.optimizer.type == 'AdamW' and cfg.optim_wrapper.optimizer.lr == 6e-5
     assert cfg.param_scheduler[-1].power == 1.0 and cfg.param_scheduler[-1].end == 50000
@@ -436,8 +470,12 @@ def test_shipped_configs_build_the_real_pair(name, rn101_pool):
     if 'ling_t' in model_cfg.connectors:
         model_cfg.connectors.ling_t.attnpool_ckpt = rn101_pool
     model = MODELS.build(model_cfg)
-    c_s, k, ce = SHIPPED[name]
     assert type(model.teacher.decode_head).__name__ == 'DepthwiseSeparableASPPHead'
+    backbone = model.teacher.backbone
+    assert backbone.strides == ((1, 2, 2, 1) if stride == 16 else (1, 2, 1, 1))
+    # mmseg multi-grid replaces the dilation: (1, 2, 4) at OS16 (torchvision's OS16 layer4, the code's, has 1, 2, 2)
+    assert [b.conv2.dilation[0] for b in backbone.layer4] == ([1, 2, 4] if stride == 16 else [2, 4, 4])
+    assert model.teacher.decode_head.aspp_modules[1].depthwise_conv.dilation[0] == (6 if stride == 16 else 12)
     assert model._teacher_heads == ['decode_head']  # its logits feed PDD; the auxiliary FCN head never runs
     assert model.teacher.backbone.depth == 101 and model.connectors.vis_s.conv.out_channels == 2048
     assert model.connectors.vis_s.conv.in_channels == c_s
@@ -453,6 +491,126 @@ def test_shipped_configs_build_the_real_pair(name, rn101_pool):
     # q, k, v 3·(2048² + 2048), c_proj 2048·512 + 512, positional (16² + 1)·2048: ≈ 14.2 M (spec §1.7)
     assert sum(b.numel() for b in pool.buffers()) == 14_164_480
     assert pool.num_heads == 32 and model.connectors.ling_s.proj.weight.shape == (512, c_s, 1, 1)
+
+
+TINY_OS16 = dict(strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2))
+OFFICIAL = ['LoadImageFromFile', 'LoadAnnotations', 'RandomFlip', 'RandomResize', 'RandomCrop', 'PackSegInputs']
+VARIANTS = {  # B0 Cityscapes variant -> what differs from deeplabv3plus-r101_segformer-b0_city.py
+    'deeplabv3plus-r101-d8_segformer-b0_city.py': ['model.teacher'],
+    'deeplabv3plus-r101_segformer-b0_city_paper-binary.py': ['model.distill_losses.loss_pdd.mode'],
+    'deeplabv3plus-r101_segformer-b0_city_official-data.py': ['train_dataloader.batch_size',
+                                                              'train_dataloader.dataset.pipeline'],
+    'deeplabv3plus-r101_segformer-b0_city_pool-both.py': ['model.connectors.ling_s'],
+}
+
+
+@pytest.fixture(scope='module')
+def tiny_pool(tmp_path_factory):
+    return write_attnpool_checkpoint(str(tmp_path_factory.mktemp('tiny_clip') / 'pool.pth'), 64, 16)
+
+
+def one_step(model_cfg):
+    """Builds a tiny model, runs one loss on a 2-image batch; returns the model and its losses."""
+    from test_distiller import fake_batch
+    model_cfg.probe_size = (32, 32)
+    model = MODELS.build(model_cfg).train()
+    losses = model.loss(**model.data_preprocessor(fake_batch(hw=(64, 64)), True))
+    return model, losses
+
+
+def without(cfg: Config, paths) -> dict:
+    """The config as a dict with the dotted ``paths`` removed."""
+    d = cfg.to_dict()
+    for path in paths:
+        *parents, leaf = path.split('.')
+        node = d
+        for key in parents:
+            node = node[key]
+        node.pop(leaf)
+    return d
+
+
+def assert_b1_is_b0_with_b1_widths(b1: Config, b0: Config) -> None:
+    """A *-b1* config equals its *-b0* config but for the MiT-B1 student's widths and weights, so the B0 config's
+    checks and tiny build cover it."""
+    prefix = 'model.student' if b1.model.type == 'DistillSegmentor' else 'model'
+    student = b1.model.get('student', b1.model)
+    assert (student.backbone.embed_dims, student.backbone.num_layers, student.decode_head.in_channels) == (
+        64, [2, 2, 2, 2], [64, 128, 320, 512])
+    assert student.backbone.init_cfg.checkpoint.endswith('/mit_b1_20220624-02e5a6a1.pth')
+    widths = [f'{prefix}.backbone.embed_dims', f'{prefix}.backbone.num_layers', f'{prefix}.backbone.init_cfg',
+              f'{prefix}.decode_head.in_channels']
+    assert without(b1, widths) == without(b0, widths)
+
+
+def test_city_b0_settings_and_what_each_variant_changes(tiny_pool):
+    """The default: OS16 teacher, DKD-style PDD (α = β = 0.5, T = 1), CE weight 0, mmseg's augmentation, 8 × 3. Each
+    variant config changes only its documented keys (so the B0 config's tiny builds and Runner run cover the rest)."""
+    cfg = parsed(CITY_B0)
+    assert cfg.model.teacher.config == OS16 and cfg.model.teacher.checkpoint == TEACHER_CKPT[OS16]
+    pdd = cfg.model.distill_losses.loss_pdd
+    assert (pdd.mode, pdd.alpha, pdd.beta, pdd.tau) == ('dkd', 0.5, 0.5, 1.0)
+    assert cfg.train_dataloader.batch_size == 3  # the images the cross-image Gram term pools on each GPU
+    assert 'PhotoMetricDistortion' in [t.type for t in cfg.train_dataloader.dataset.pipeline]
+    for name, paths in VARIANTS.items():
+        assert without(parsed(C2VKD / name), paths) == without(cfg, paths), name
+    d8 = parsed(C2VKD / 'deeplabv3plus-r101-d8_segformer-b0_city.py').model.teacher
+    assert d8.config == OS8 and d8.checkpoint == TEACHER_CKPT[OS8]
+    assert parsed(C2VKD / 'deeplabv3plus-r101_segformer-b0_city_paper-binary.py').model.distill_losses.loss_pdd.mode \
+        == 'paper_binary'
+    official = parsed(C2VKD / 'deeplabv3plus-r101_segformer-b0_city_official-data.py').train_dataloader
+    # 6 images per GPU (× 4 GPUs): the Gram term pools 6 as in the code; flip, long side 2048 · [0.5, 1.75], 512² crop
+    assert official.batch_size == 6 and [t.type for t in official.dataset.pipeline] == OFFICIAL
+    resize, crop = official.dataset.pipeline[3], official.dataset.pipeline[4]
+    assert (resize.scale, resize.ratio_range, resize.keep_ratio, crop.crop_size) == ((2048, 1024), (0.5, 1.75), True,
+                                                                                    (512, 512))
+    check_official_pipeline(official.dataset.pipeline)
+    for name in ('deeplabv3plus-r101_segformer-b1_city.py', 'deeplabv3plus-r101_segformer-b1_city_official-data.py'):
+        assert_b1_is_b0_with_b1_widths(parsed(C2VKD / name), parsed(C2VKD / name.replace('-b1_', '-b0_')))
+
+
+def check_official_pipeline(pipeline):
+    """Runs the official pipeline in mmseg on a Cityscapes-sized frame: 512² out, no padding, no colour change."""
+    import tempfile
+
+    import cv2
+    import numpy as np
+    from mmcv.transforms import Compose
+    with tempfile.TemporaryDirectory() as tmp:
+        img, seg = osp.join(tmp, 'img.png'), osp.join(tmp, 'seg.png')
+        cv2.imwrite(img, np.full((1024, 2048, 3), 90, np.uint8))
+        cv2.imwrite(seg, np.full((1024, 2048), 7, np.uint8))
+        compose = Compose([dict(t) for t in pipeline])
+        for _ in range(2):
+            out = compose(dict(img_path=img, seg_map_path=seg, reduce_zero_label=False, seg_fields=[]))
+            assert out['inputs'].shape == (3, 512, 512) and out['data_samples'].gt_sem_seg.data.shape == (1, 512, 512)
+            assert (out['inputs'] == 90).all() and (out['data_samples'].gt_sem_seg.data == 7).all()
+
+
+@pytest.mark.parametrize('name', ['deeplabv3plus-r101_segformer-b0_city_paper-binary.py',
+                                  'deeplabv3plus-r101_segformer-b0_city_pool-both.py'])
+def test_variants_with_other_distillation_blocks_train_one_step_on_tiny_models(name, tiny_pool):
+    pool_both = name.endswith('pool-both.py')
+    model_cfg = tiny_model_cfg(tiny_pool, C2VKD / name, **TINY_OS16)
+    if pool_both:
+        assert model_cfg.connectors.ling_s.inputs == ['C.vis_s'] and not model_cfg.connectors.ling_s.detach_input
+        model_cfg.connectors.ling_s.update(attnpool_ckpt=tiny_pool, num_heads=4, output_dim=16)
+    model, losses = one_step(model_cfg)
+    assert model.distill_losses.loss_pdd.mode == ('dkd' if pool_both else 'paper_binary')
+    kd = {k: v for k, v in losses.items() if k in model.distill_losses}
+    assert set(kd) == {'loss_pdd', 'loss_glob', 'loss_patch', 'loss_ling'}
+    assert all(torch.isfinite(v) and v > 0 for v in kd.values())
+    kd['loss_ling'].backward(retain_graph=True)
+    vis_grad = model.connectors.vis_s.conv.weight.grad
+    if pool_both:  # g_s = pool(F_s'): the linguistic term trains the visual adapter, through the frozen pool
+        assert isinstance(model.connectors.ling_s, CLIPAttentionPool2d)
+        assert vis_grad is not None and vis_grad.abs().sum() > 0
+        assert {k for k in model.state_dict() if k.startswith('connectors.')} == {'connectors.vis_s.conv.weight'}
+    else:
+        assert vis_grad is None and model.connectors.ling_s.proj.weight.grad.abs().sum() > 0
+    sum(kd.values()).backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
+    assert model.student.backbone.layers[-1][0].projection.weight.grad.abs().sum() > 0
 
 
 def test_extract_tool_reads_torchscript_and_state_dicts(tmp_path, capsys, monkeypatch):
@@ -512,7 +670,7 @@ def test_extract_tool_reads_torchscript_and_state_dicts(tmp_path, capsys, monkey
 def test_runner_smoke_tiny_deeplabv3plus_to_mit(city_root, tmp_path):
     pool_ckpt = write_attnpool_checkpoint(str(tmp_path / 'pool.pth'), embed_dim=64, output_dim=16)
     base = parsed(CITY_B0)
-    teacher = tiny_deeplabv3plus(base.model.student.data_preprocessor)
+    teacher = tiny_deeplabv3plus(base.model.student.data_preprocessor, **TINY_OS16)  # OS16, as the default teacher
     teacher['data_preprocessor']['size'] = (64, 64)
     cfg = tiny_cfg(None, city_root, str(tmp_path / 'work'), max_iters=2, val_interval=2, config=CITY_B0,
                    teacher=teacher)
