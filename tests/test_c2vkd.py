@@ -1,5 +1,6 @@
 """C2VKD: every VLFD / PDD term against a hand computation, the frozen CLIP pool (teacher and student side), the layer4
-tap, gradient paths, the shipped configs and their variants and a Runner run of a tiny CNN -> MiT pair."""
+tap, gradient paths, the shipped configs and their variants, the baselines on the CNN -> ViT pair and a Runner run of a
+tiny CNN -> MiT pair."""
 import copy
 import importlib.util
 import logging
@@ -611,6 +612,50 @@ def test_variants_with_other_distillation_blocks_train_one_step_on_tiny_models(n
     sum(kd.values()).backward()
     assert all(p.grad is None for p in model.teacher.parameters())
     assert model.student.backbone.layers[-1][0].projection.weight.grad.abs().sum() > 0
+
+
+PAIR = {'b0': (32, 256), 'b1': (64, 512)}
+
+
+@pytest.mark.parametrize('student', sorted(PAIR))
+def test_baselines_on_the_cnn_vit_pair_share_c2vkds_recipe_and_train_one_step(student):
+    """KD, CWD and DIST on DeepLabV3+ R101-D16 -> MiT-B0/B1 differ from C2VKD and from the student trained alone only
+    in their distillation terms (same student, teacher, data, batch and schedule; the student's CE stays in)."""
+    c2vkd = parsed(C2VKD / f'deeplabv3plus-r101_segformer-{student}_city.py')
+    alone = parsed(REPO / f'configs/baselines/segformer_mit-{student}_8xb3-50k_cityscapes-512x512.py')
+    assert alone.model.type == 'EncoderDecoder' and 'custom_imports' not in alone  # a plain mmseg config
+    assert (alone.model.backbone.embed_dims, alone.model.decode_head.in_channels[-1]) == PAIR[student]
+    assert alone.model.decode_head.loss_decode.loss_weight == 1.0
+    c2vkd_student = copy.deepcopy(c2vkd.model.student)
+    c2vkd_student.decode_head.loss_decode.loss_weight = 1.0  # C2VKD's only student difference: CE weight 0
+    assert c2vkd_student.to_dict() == alone.model.to_dict()
+    recipe = ('train_dataloader', 'val_dataloader', 'val_evaluator', 'optim_wrapper', 'param_scheduler', 'train_cfg')
+    for key in recipe:
+        assert c2vkd[key] == alone[key], key
+    if student == 'b1':
+        assert_b1_is_b0_with_b1_widths(alone, parsed(REPO / 'configs/baselines/segformer_mit-b0_8xb3-50k_'
+                                                           'cityscapes-512x512.py'))
+    for method in ('kd', 'cwd', 'dist'):
+        cfg = parsed(REPO / f'configs/baselines/{method}_deeplabv3plus-r101_segformer-{student}_city.py')
+        assert cfg.custom_imports.imports == ['mmseg_transkd'] and cfg.model.type == 'DistillSegmentor'
+        assert cfg.model.student.to_dict() == alone.model.to_dict() and cfg.model.teacher == c2vkd.model.teacher
+        assert all(cfg[key] == alone[key] for key in recipe), method
+        assert set(cfg.model.distill_losses) == {f'loss_{method}'}
+        if student == 'b1':  # its tiny build is the B0 config's
+            assert_b1_is_b0_with_b1_widths(cfg, parsed(REPO / f'configs/baselines/{method}_deeplabv3plus-r101_'
+                                                                f'segformer-b0_city.py'))
+            continue
+        model_cfg = copy.deepcopy(cfg.model)
+        shrink_mit(model_cfg.student, STUDENT_DIMS, STUDENT_DEPTHS, 16)
+        model_cfg['teacher'] = dict(config=tiny_deeplabv3plus(model_cfg.student.data_preprocessor, **TINY_OS16),
+                                    checkpoint='', load_checkpoint=False)
+        model, losses = one_step(model_cfg)
+        term = losses[f'loss_{method}']
+        assert torch.isfinite(term) and term > 0 and losses['decode.loss_ce'] > 0
+        (term + losses['decode.loss_ce']).backward()
+        assert all(p.grad is None for p in model.teacher.parameters())
+        assert model._teacher_heads == ['decode_head']  # the logit terms read the teacher's DeepLabV3+ logits
+        assert model.student.backbone.layers[-1][0].projection.weight.grad.abs().sum() > 0
 
 
 def test_extract_tool_reads_torchscript_and_state_dicts(tmp_path, capsys, monkeypatch):
