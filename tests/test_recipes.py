@@ -152,9 +152,11 @@ def _tiny_pairs():
 # C2VKD taps ResNet layer4; KA's phi_s is the student head's 256-channel projection (MobileDeepLabHead/ASPPHead
 # `bottleneck`), which SegFormer's head has not
 NOT_FOR_MIT_PAIR = {'c2vkd': 'backbone.layer4', 'c2vkd_noclip': 'backbone.layer4',
+                    'c2vkd_pool_both': 'backbone.layer4',
                     'ka_stage2': 'no attribute `bottleneck`', 'ka_fitnet': 'no attribute `bottleneck`'}
+# TransKD needs patch embeddings; C2VKD's CLIP pool file is absent
 NOT_FOR_CNN_STUDENT = {'transkd_base': 'no PatchEmbed', 'transkd_gl': 'no PatchEmbed', 'transkd_ea': 'no PatchEmbed',
-                       'c2vkd': 'attnpool_ckpt'}  # TransKD needs patch embeddings; C2VKD's CLIP pool file is absent
+                       'c2vkd': 'attnpool_ckpt', 'c2vkd_pool_both': 'attnpool_ckpt'}
 
 
 def test_check_pair_table_on_a_tiny_mit_pair_and_a_tiny_cnn_pair(tmp_path, monkeypatch, capsys, one_thread):
