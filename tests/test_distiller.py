@@ -108,18 +108,58 @@ def test_student_only_loads_a_distillation_checkpoint(city_root, tmp_path):
         student_only.loss(x, [])
 
 
-def test_teacher_input_is_renormalised_when_preprocessors_differ(city_root, tmp_path):
+@pytest.mark.parametrize('teacher_bgr_to_rgb', [True, False])
+def test_teacher_input_is_renormalised_when_preprocessors_differ(teacher_bgr_to_rgb, city_root, tmp_path):
+    """End to end: the tensor entering the teacher's backbone is what the teacher's own preprocessor makes of the raw
+    image, also when only the student converts BGR to RGB."""
     cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
     teacher = copy.deepcopy(cfg.model.teacher.config)
-    teacher['data_preprocessor'].update(mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0])
+    teacher['data_preprocessor'].update(mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0],
+                                        bgr_to_rgb=teacher_bgr_to_rgb)
     ckpt = write_teacher_checkpoint(teacher, str(tmp_path / 't.pth'))
     model = MODELS.build(dict(copy.deepcopy(cfg.model), teacher=dict(config=teacher, checkpoint=ckpt)))
+    assert model.data_preprocessor.channel_conversion  # the student (SegFormer config) converts BGR to RGB
     seen = []
     model.teacher.backbone.register_forward_pre_hook(lambda m, args: seen.append(args[0]))
-    raw = torch.rand(1, 3, 64, 64) * 255
-    s_in = (raw - model.data_preprocessor.mean) / model.data_preprocessor.std
+    raw = torch.randint(0, 256, (3, 64, 64)).float()  # as loaded (BGR)
+    s_in = model.data_preprocessor(dict(inputs=[raw]), False)['inputs']
     model._teacher_forward(s_in)
-    torch.testing.assert_close(seen[0], raw / 255, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(seen[0], model.teacher.data_preprocessor(dict(inputs=[raw]), False)['inputs'],
+                               rtol=1e-5, atol=1e-5)
+    expected = raw / 255 if not teacher_bgr_to_rgb else raw.flip(0) / 255
+    torch.testing.assert_close(seen[0][0], expected, rtol=1e-5, atol=1e-5)
+
+
+NORMS = {'imagenet': dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]),
+         'unit': dict(mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0]),
+         'caffe': dict(mean=[103.53, 116.28, 123.675], std=[1.0, 1.0, 1.0]),
+         'none': dict(mean=None, std=None)}
+
+
+def test_teacher_normalisation_matches_the_teachers_preprocessor_for_every_combination():
+    """Every (student, teacher) pair of BGR->RGB conversion and normalisation: the map from the student's network
+    input gives exactly the teacher's own SegDataPreProcessor output on the raw image."""
+    from itertools import product
+
+    from mmseg.models import SegDataPreProcessor
+
+    from mmseg_transkd.models.distillers.distill_segmentor import DistillSegmentor
+    raw = torch.randint(0, 256, (3, 4, 5)).float()
+    raw[:, 0, 0] = torch.tensor([10.0, 100.0, 200.0])  # B, G, R as cv2 loads them
+    for s_conv, t_conv, s_norm, t_norm in product([True, False], [True, False], NORMS, NORMS):
+        s_pre = SegDataPreProcessor(bgr_to_rgb=s_conv, **NORMS[s_norm])
+        t_pre = SegDataPreProcessor(bgr_to_rgb=t_conv, **NORMS[t_norm])
+        x_s = s_pre(dict(inputs=[raw]), False)['inputs']
+        x_t = DistillSegmentor._to_teacher_input(x_s, DistillSegmentor._teacher_normalisation(s_pre, t_pre))
+        torch.testing.assert_close(x_t, t_pre(dict(inputs=[raw]), False)['inputs'], rtol=1e-5, atol=1e-4,
+                                   msg=f'student bgr_to_rgb={s_conv} {s_norm}, teacher bgr_to_rgb={t_conv} {t_norm}')
+    # the issue's example: RGB ImageNet student, BGR teacher with mean 0 / std 255
+    s_pre = SegDataPreProcessor(bgr_to_rgb=True, **NORMS['imagenet'])
+    t_pre = SegDataPreProcessor(bgr_to_rgb=False, **NORMS['unit'])
+    x_t = DistillSegmentor._to_teacher_input(s_pre(dict(inputs=[raw]), False)['inputs'],
+                                             DistillSegmentor._teacher_normalisation(s_pre, t_pre))
+    torch.testing.assert_close(x_t[0, :, 0, 0], torch.tensor([10.0, 100.0, 200.0]) / 255)  # not (0.112, .., 0.700)
+    assert DistillSegmentor._teacher_normalisation(s_pre, s_pre) is None  # equal preprocessing: no extra work
 
 
 def test_missing_teacher_checkpoint_is_named(city_root, tmp_path):
