@@ -177,6 +177,69 @@ def test_wrong_teacher_checkpoint_is_named(city_root, tmp_path):
         MODELS.build(cfg.model)
 
 
+def _truncated_file(path):
+    torch.save({'state_dict': {'w': torch.zeros(256)}}, path)
+    with open(path, 'r+b') as f:
+        f.truncate(f.seek(0, 2) // 2)
+
+
+@pytest.mark.parametrize('make,message', [
+    (_truncated_file, r'is not a usable checkpoint \(truncated or corrupt'),
+    (lambda p: open(p, 'w').write('<html>404 Not Found</html>'), r'is not a usable checkpoint \(not a readable torch '
+                                                                 r'checkpoint'),
+    (lambda p: torch.save([torch.zeros(2)], p), r'holds no model weights .*got a list'),
+    (lambda p: torch.save({'epoch': 3, 'lr': 0.1}, p), r'holds no model weights .*got a dict with keys'),
+])
+def test_unusable_teacher_file_is_named(make, message, city_root, tmp_path):
+    """A truncated download, an HTML error page saved as .pth, a torch file without weights: one message naming the
+    key and the file, before anything is trained."""
+    cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
+    path = str(tmp_path / 'teacher.pth')
+    make(path)
+    cfg.model.teacher.checkpoint = path
+    with pytest.raises(ValueError, match=r'model\.teacher\.checkpoint: ".*teacher\.pth" ' + message):
+        MODELS.build(cfg.model)
+
+
+def _fragment(path: str, name: str) -> dict:
+    from mmengine.config import Config
+    from tiny import REPO
+    return copy.deepcopy(Config.fromfile(str(REPO / 'configs/_base_/distill' / path))[name]).to_dict()
+
+
+def _heteroakd_without_kd() -> dict:
+    fragment = _fragment('heteroakd.py', 'heteroakd')
+    del fragment['distill_losses']['loss_kd']  # so that the HeteroAKD loss itself must notice
+    return fragment
+
+
+def _pdd() -> dict:
+    fragment = _fragment('c2vkd.py', 'recorders')
+    fragment['teacher_recorders'] = dict(logits=fragment['teacher_recorders']['logits'])
+    return dict(fragment, distill_losses=dict(loss_pdd=_fragment('c2vkd.py', 'pdd_loss')))
+
+
+@pytest.mark.parametrize('fragment,name,loss', [
+    (lambda: _fragment('baselines.py', 'kd'), 'loss_kd', 'PixelKLDivergence'),
+    (lambda: _fragment('baselines.py', 'cwd'), 'loss_cwd', 'ChannelWiseDivergence'),
+    (lambda: _fragment('baselines.py', 'dist'), 'loss_dist', 'DISTLoss'),
+    (_pdd, 'loss_pdd', 'PixelDecoupledKD'),
+    (_heteroakd_without_kd, 'loss_hakd', 'HeteroAKDLoss'),
+])
+def test_logit_losses_refuse_a_teacher_with_other_classes_at_build(fragment, name, loss, city_root, tmp_path):
+    """The shipped KD, CWD, DIST, PDD and HeteroAKD settings with a 21-class teacher for a 19-class student."""
+    cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
+    teacher = copy.deepcopy(cfg.model.teacher.config)
+    teacher['decode_head']['num_classes'] = 21
+    model = dict(type='DistillSegmentor', student=cfg.model.student,
+                 teacher=dict(config=teacher, checkpoint=write_teacher_checkpoint(teacher, str(tmp_path / 't.pth'))),
+                 **fragment())
+    what = '19 classes but the teacher.s have 21' if loss != 'ChannelWiseDivergence' else \
+        '19 channels but the teacher 21 .*for logits \\(classes\\), use a teacher with the student.s classes'
+    with pytest.raises(ValueError, match=rf'model\.distill_losses\.{name} \({loss}\): .*{what}'):
+        MODELS.build(model)
+
+
 def _fewer_stages(teacher: dict) -> None:
     teacher['backbone']['out_indices'] = (0, 1, 2)
     teacher['decode_head'].update(in_channels=[16, 32, 80], in_index=[0, 1, 2])

@@ -13,8 +13,8 @@ from mmengine.config import DictAction
 from mmengine.logging import print_log
 
 import mmseg_transkd  # noqa: F401  (registers the plugin and the safe-loading allowlist)
-from mmseg_transkd.utils import (build_runner, check_data_roots, check_distiller_inputs, load_run_config,
-                                 setup_distributed, teardown_distributed)
+from mmseg_transkd.utils import (build_runner, check_data_roots, check_distiller_inputs, check_num_classes,
+                                 load_run_config, setup_distributed, teardown_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,9 +52,10 @@ def main() -> None:
             print_log('--amp without a GPU: bf16 autocast on the CPU (AutocastOptimWrapper).', logger='current')
     cfg.resume = args.resume
 
-    # Fail before anything is written: missing data or teacher checkpoint.
+    # Fail before anything is written: missing data or teacher checkpoint, heads and datasets that disagree.
     check_data_roots(cfg)
     check_distiller_inputs(cfg.model)
+    check_num_classes(cfg)
     setup_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
     try:
