@@ -64,3 +64,60 @@ def test_real_pair_builds_with_spec_sizes(variant, b2_checkpoint):
     tensors, _ = model.distill_tensors(torch.randn(2, 3, 64, 64))
     for name, loss in model.distill_losses.items():
         assert torch.isfinite(loss(**{a: tensors[r] for a, r in model._loss_inputs[name].items()}))
+
+
+# ----------------------------------------------------------------------------- shipped hyper-parameters
+@pytest.fixture
+def fast_mmseg_bases(monkeypatch):
+    """Config.fromfile re-parses mmseg's 100+ model-zoo metafiles for every ``mmseg::`` base; parse each once."""
+    import functools
+
+    import mmengine.config.utils as config_utils
+    monkeypatch.setattr(config_utils, 'load', functools.lru_cache(maxsize=None)(config_utils.load))
+
+
+def test_shipped_transkd_configs_carry_the_papers_loss_settings(fast_mmseg_bases):
+    """Every TransKD config (mmseg recipe and paper protocol): HCL on the CSF outputs with pyramid levels (4, 2, 1)
+    and weight 1 (or, in the CWD variant, CWD with tau 1, channel norm, weight 1: the release's CWloss defaults) and
+    the patch-embedding MSE with stage weights (0.1, 0.1, 0.5, 1.0) (spec §2.2-2.5), so a typo in any of them fails."""
+    import glob
+
+    from tiny import REPO
+    files = sorted(glob.glob(str(REPO / 'configs/transkd/*.py'))) + sorted(
+        glob.glob(str(REPO / 'configs/transkd_paper/transkd-*.py')))
+    assert len(files) >= 20
+    seen_cwd = 0
+    for path in files:
+        losses = Config.fromfile(path).model.distill_losses
+        name = path.split('configs/')[-1]
+        pea = losses.loss_pea
+        assert (pea.type, tuple(pea.stage_weights), pea.loss_weight) == ('StageMSELoss', (0.1, 0.1, 0.5, 1.0), 1.0), \
+            name
+        assert pea.inputs.preds_T == 'T.embeds', name
+        if 'loss_cwd' in losses:
+            cwd = losses.loss_cwd
+            assert (cwd.type, cwd.tau, cwd.norm, cwd.loss_weight) == ('ChannelWiseDivergence', 1.0, 'channel', 1.0), \
+                name
+            assert set(losses) == {'loss_cwd', 'loss_pea'} and cwd.inputs.preds_S == 'C.csf', name
+            seen_cwd += 1
+        else:
+            hcl = losses.loss_csf
+            assert (hcl.type, tuple(hcl.levels), hcl.loss_weight) == ('HCLoss', (4, 2, 1), 1.0), name
+            assert set(losses) == {'loss_csf', 'loss_pea'} and hcl.inputs.preds_S == 'C.csf', name
+    assert seen_cwd == 1
+
+
+def test_shipped_cwd_baselines_use_the_cwd_papers_segmentation_setting(fast_mmseg_bases):
+    """CWD as a baseline (Shu et al. 2021, segmentation): logits, tau 4, lambda 3, channel distributions."""
+    import glob
+
+    from tiny import REPO
+    files = sorted(glob.glob(str(REPO / 'configs/baselines/cwd*.py')))
+    assert len(files) == 4
+    for path in files:
+        losses = Config.fromfile(path).model.distill_losses
+        for key in [k for k in losses if k.startswith('loss_cwd')]:
+            cwd = losses[key]
+            assert (cwd.type, cwd.tau, cwd.norm, cwd.loss_weight) == ('ChannelWiseDivergence', 4.0, 'channel', 3.0), \
+                (path, key)
+        assert losses.loss_cwd.inputs == dict(preds_S='S.logits', preds_T='T.logits'), path
