@@ -288,7 +288,8 @@ def test_ddp_two_cpu_processes_consistent_and_resume_bit_exactly(city_root, tmp_
     for r in range(2):
         assert_same_tensors(load(ref, 'teacher.pt', r), teacher, f'teacher on rank {r}')
     ckpt = torch.load(osp.join(ref_work, 'iter_4.pth'), map_location='cpu', weights_only=True)
-    assert set(ckpt['state_dict']) == set(finals[0])  # no "module." prefix, no teacher keys
+    assert set(ckpt['state_dict']) == set(finals[0])
+    assert not any(k.startswith(('module.', 'teacher.')) for k in ckpt['state_dict'])  # no DDP prefix, no teacher
     assert ckpt['meta']['exact_resume']['world_size'] == 2
     assert_same_tensors(ckpt['state_dict'], finals[0], 'checkpoint weights')
 
