@@ -1,4 +1,5 @@
 from .acdc import ACDCDataset
 from .nyuv2 import NYUv2SegDataset
+from .seeded import SeededDefaultSampler, SeededInfiniteSampler, SeededSampleDataset
 
-__all__ = ['ACDCDataset', 'NYUv2SegDataset']
+__all__ = ['ACDCDataset', 'NYUv2SegDataset', 'SeededDefaultSampler', 'SeededInfiniteSampler', 'SeededSampleDataset']

@@ -8,11 +8,12 @@ heteroakd = dict(
     student_recorders=dict(feats=_base_.backbone_stages, logits=_base_.head_logits),
     teacher_recorders=dict(feats=_base_.backbone_stages, logits=_base_.head_logits),
     connectors=dict(
-        # aligned logits space: 1x1 conv C->K + BN, no activation [I], last stage [I]; K from the student's logits
+        # aligned logits space: 1x1 conv C->K + BN, no activation [I], last stage [I]; K from each side's own logits
+        # (equal for a proper pair; a teacher with other classes then fails at build time in HeteroAKDLoss)
         proj_s=dict(type='LogitProjector', inputs=['S.feats'], stages=(-1, ),
                     channels_from=dict(in_channels='S.feats', num_classes='S.logits')),
         proj_t=dict(type='LogitProjector', inputs=['T.feats'], stages=(-1, ),
-                    channels_from=dict(in_channels='T.feats', num_classes='S.logits'))),
+                    channels_from=dict(in_channels='T.feats', num_classes='T.logits'))),
     distill_losses=dict(
         # CE (the student's own decode loss) + 0.1 * logit KD + HeteroAKD + projector supervision [I]
         loss_kd=dict(type='PixelKLDivergence', tau=4.0, loss_weight=0.1,

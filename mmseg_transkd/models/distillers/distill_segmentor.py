@@ -104,7 +104,8 @@ class DistillSegmentor(BaseSegmentor):
         self.teacher_dtype = TEACHER_DTYPES[teacher_precision]
         self._register_state_dict_hook(self._drop_teacher_keys)
         self.register_load_state_dict_post_hook(self._ignore_missing_teacher_keys)
-        self._teacher_input_map = self._teacher_normalisation()
+        self._teacher_input_map = self._teacher_normalisation(self.data_preprocessor,
+                                                              getattr(self.teacher, 'data_preprocessor', None))
 
         self.recorders: Dict[str, object] = {}
         for side, model, cfgs in (('S', self.student, student_recorders), ('T', self.teacher, teacher_recorders)):
@@ -145,21 +146,38 @@ class DistillSegmentor(BaseSegmentor):
         self._teacher_heads = self._heads_of_teacher_recorders()
 
     # ------------------------------------------------------------------ building
-    def _teacher_normalisation(self) -> Optional[Tuple[Tensor, Tensor, bool]]:
-        """``(scale, shift, flip)`` mapping the student's normalised input to the teacher's, or None if equal."""
-        s_pre, t_pre = self.data_preprocessor, getattr(self.teacher, 'data_preprocessor', None)
+    @staticmethod
+    def _teacher_normalisation(s_pre, t_pre) -> Optional[Tuple[Tensor, Tensor, bool]]:
+        """``(scale, shift, flip)`` mapping the student's network input to the teacher's, or None if they are equal.
+
+        Each preprocessor computes ``x = (P(raw) - mean) / std`` with P its channel order (reversed when it converts
+        BGR to RGB) and mean/std in that order. The student's input therefore gives back
+        ``P_s(raw) = x_s * std_s + mean_s``; when the two disagree on the conversion, the teacher's order is the
+        flip of the student's, so ``x_t = (flip(x_s) * flip(std_s) + flip(mean_s) - mean_t) / std_t``: the
+        channels are flipped first and the student's statistics move with them. ``_to_teacher_input`` applies it.
+        """
         if t_pre is None:
             return None
         flip = getattr(s_pre, 'channel_conversion', False) != getattr(t_pre, 'channel_conversion', False)
         ones, zeros = torch.ones(3, 1, 1), torch.zeros(3, 1, 1)
         s_mean, s_std = (s_pre.mean, s_pre.std) if getattr(s_pre, '_enable_normalize', False) else (zeros, ones)
         t_mean, t_std = (t_pre.mean, t_pre.std) if getattr(t_pre, '_enable_normalize', False) else (zeros, ones)
+        if flip:  # the student's statistics, listed in the student's channel order, follow the flipped channels
+            s_mean, s_std = s_mean.flip(0), s_std.flip(0)
         if not flip and torch.equal(s_mean, t_mean) and torch.equal(s_std, t_std):
             return None
-        if flip:
-            t_mean, t_std = t_mean.flip(0), t_std.flip(0)
-        # x_t = (x_s * s_std + s_mean - t_mean) / t_std
         return s_std / t_std, (s_mean - t_mean) / t_std, flip
+
+    @staticmethod
+    def _to_teacher_input(inputs: Tensor, input_map: Optional[Tuple[Tensor, Tensor, bool]]) -> Tensor:
+        """The teacher's input from the student's (B×3×H×W), by ``_teacher_normalisation``'s map: flip, then scale
+        and shift."""
+        if input_map is None:
+            return inputs
+        scale, shift, flip = input_map
+        if flip:
+            inputs = inputs.flip(1)
+        return inputs * scale.to(inputs) + shift.to(inputs)
 
     @staticmethod
     def _ordered_connectors(cfgs: dict) -> List[Tuple[str, dict]]:
@@ -287,12 +305,7 @@ class DistillSegmentor(BaseSegmentor):
 
     def teacher_inputs(self, inputs: Tensor) -> Tensor:
         """The student's normalised batch renormalised for the teacher (the same tensor if they agree)."""
-        if self._teacher_input_map is not None:
-            scale, shift, flip = self._teacher_input_map
-            if flip:
-                inputs = inputs.flip(1)
-            inputs = inputs * scale.to(inputs) + shift.to(inputs)
-        return inputs
+        return self._to_teacher_input(inputs, self._teacher_input_map)
 
     @torch.no_grad()
     def _teacher_forward(self, inputs: Tensor) -> None:

@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, as_list, autocast_off, labels_on_grid, masked_mean, paired_stages, resize_to
+from .utils import (Tensors, as_list, autocast_off, check_same_classes, labels_on_grid, masked_mean, paired_stages,
+                    resize_to)
 
 
 @MODELS.register_module()
@@ -179,9 +180,7 @@ class PixelDecoupledKD(nn.Module):
             raise ValueError(f'PixelDecoupledKD: {len(s_list)} student logits but {len(t_list)} teacher logits.')
         with autocast_off(s_list):
             for z_s, z_t in zip(s_list, t_list):
-                if z_s.shape[1] != z_t.shape[1]:
-                    raise ValueError(f'PixelDecoupledKD: the student has {z_s.shape[1]} classes, the teacher '
-                                     f'{z_t.shape[1]}; both must predict the same K classes.')
+                check_same_classes('PixelDecoupledKD', z_s, z_t)
                 size = tuple(gt.shape[-2:]) if self.size == 'label' else tuple(z_s.shape[-2:])
                 z_s, z_t = resize_to(z_s.float(), size), resize_to(z_t.detach().float(), size)
                 onehot, valid = labels_on_grid(gt, size, z_s.shape[1], self.ignore_index)

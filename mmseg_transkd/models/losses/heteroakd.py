@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, as_list, autocast_off, labels_on_grid, masked_mean, resize_to
+from .utils import Tensors, as_list, autocast_off, check_same_classes, labels_on_grid, masked_mean, resize_to
 
 
 def one_vs_rest_bce(logits: Tensor, onehot: Tensor) -> Tensor:
@@ -85,9 +85,7 @@ class HeteroAKDLoss(nn.Module):
         total = 0.0
         with autocast_off(s_list):
             for z_s, z_t in zip(s_list, t_list):
-                if z_s.shape[1] != z_t.shape[1]:
-                    raise ValueError(f'HeteroAKDLoss: the student projects to {z_s.shape[1]} classes, the teacher to '
-                                     f'{z_t.shape[1]}; both projectors need num_classes = K.')
+                check_same_classes('HeteroAKDLoss', z_s, z_t)
                 z_s, z_t = z_s.float(), resize_to(z_t.detach().float(), z_s.shape[-2:])
                 onehot, valid = labels_on_grid(gt, z_s.shape[-2:], z_s.shape[1], self.ignore_index)
                 z_mix, weights = self.mix(z_s.detach(), z_t, onehot, valid)
@@ -165,6 +163,7 @@ class PixelKLDivergence(nn.Module):
         s_list = as_list(preds_S)
         with autocast_off(s_list):
             for z_s, z_t in zip(s_list, as_list(preds_T)):
+                check_same_classes('PixelKLDivergence', z_s, z_t)
                 size = (z_t if self.grid == 'teacher' else z_s).shape[-2:]
                 z_s, z_t = resize_to(z_s.float(), size), resize_to(z_t.detach().float(), size)
                 log_p_t = F.log_softmax(z_t / self.tau, dim=1)
