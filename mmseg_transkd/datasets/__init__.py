@@ -1,4 +1,5 @@
 from .acdc import ACDCDataset
+from .camvid import CamVidDataset
 from .nyuv2 import NYUv2SegDataset
 
-__all__ = ['ACDCDataset', 'NYUv2SegDataset']
+__all__ = ['ACDCDataset', 'CamVidDataset', 'NYUv2SegDataset']
