@@ -126,7 +126,8 @@ def markdown_report(outcome: Outcome, rows: List[Row], command: str, figure: Opt
     classes = list(student.per_class)
     if classes and len(rows) > 1:
         lines += ['## Per-class IoU', '',
-                  f'IoU of {student.name} (mean over its seeds) and each method\'s mean paired difference to it '
+                  f'IoU of the reference, "{student.name}" (mean over its seeds), and each method\'s mean paired '
+                  'difference to it '
                   '(same seeds as Δ above); "—" where a class is absent from the validation labels and predictions.',
                   '', markdown_table(
                       ['class', f'{student.name} IoU'] + [f'Δ {r.name}' for r in rows[1:]],
@@ -180,9 +181,10 @@ def plot(rows: List[Row], out: str) -> str:
         grid = np.array([[r.per_class_delta.get(c, math.nan) for c in classes] for r in methods])
         lim = max(1e-6, float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0)
         im = ax.imshow(np.ma.masked_invalid(grid), cmap='RdBu', vmin=-lim, vmax=lim, aspect='auto')
+        fmt = '+.1f' if lim >= 1 else '+.2f'
         for (i, j), v in np.ndenumerate(grid):
             if not math.isnan(v):
-                ax.text(j, i, f'{v:+.1f}', ha='center', va='center', fontsize=7,
+                ax.text(j, i, format(v, fmt), ha='center', va='center', fontsize=7,
                         color='white' if abs(v) > 0.6 * lim else 'black')
         ax.set_xticks(range(len(classes)))
         ax.set_xticklabels(classes, rotation=60, ha='right', fontsize=8)

@@ -188,7 +188,7 @@ class Progress:
     say: Callable[[str], None]
     teacher_iters: int = 1
     done: int = 0
-    seconds: Dict[str, List[float]] = field(default_factory=dict)  # fresh (not resumed) runs' wall times
+    seconds: Dict[str, List[float]] = field(default_factory=dict)  # wall times of whole (not resumed) runs
 
     def estimate(self, run: 'Run') -> Optional[float]:
         """This method's mean run time; for a method not timed yet, the mean of the timed methods (they share the
@@ -212,9 +212,10 @@ class Progress:
         rough = '' if all(self.seconds.get(r.name) for r in pending) else ' (rough: some methods not timed yet)'
         return f'time left: about {_fmt_minutes(sum(times))}{rough}'
 
-    def record(self, result: 'Result', fresh: bool) -> None:
+    def record(self, result: 'Result', timed: bool) -> None:
+        """Counts a run; ``timed``: its seconds are one whole training (not resumed), reused runs included."""
         self.done += 1
-        if fresh:
+        if timed and result.seconds > 0:
             self.seconds.setdefault(result.run.name, []).append(result.seconds)
 
 
@@ -231,7 +232,7 @@ def train_or_reuse(run: Run, progress: Progress, pending: Sequence[Run], gpus: i
         if found:
             say(f'{tag}: reusing the finished run in {run.work_dir} (mIoU {found[0]["mIoU"]:.2f})')
             result = Result(run, float(state.get('seconds', 0.0)), found[0], found[1], reused=True)
-            progress.record(result, fresh=False)
+            progress.record(result, timed=len(state.get('attempts', [])) == 1)
             return result
     resume_from = last_checkpoint(run.work_dir) if state.get('key') == run.key else None
     if resume_from and osp.basename(resume_from) == f'iter_{run.iters}.pth':
@@ -281,5 +282,5 @@ def train_or_reuse(run: Run, progress: Progress, pending: Sequence[Run], gpus: i
     _write_json(state_file, state)
     result = Result(run, state['seconds'], found[0], found[1])
     say(f'{tag}: done, mIoU {result.miou:.2f} ({_fmt_minutes(seconds)})')
-    progress.record(result, fresh=resume_from is None)
+    progress.record(result, timed=resume_from is None)
     return result
