@@ -172,11 +172,12 @@ def test_camvid_cirkd_config_builds_the_r101_r18_pair(monkeypatch):
     monkeypatch.chdir(REPO)
     cfg = Config.fromfile(str(REPO / 'configs/baselines/cirkd_deeplabv3-r101_deeplabv3-r18_camvid.py'))
     assert cfg.model.teacher.checkpoint == 'work_dirs/deeplabv3_r101-d8_8xb2-20k_camvid-360x360/iter_20000.pth'
-    assert {'loss_kd', 'loss_pixel', 'loss_region'} == set(cfg.model.distill_losses)
+    assert cfg.model.recipe == 'cirkd'
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.teacher['load_checkpoint'] = False
     model = MODELS.build(model_cfg)  # no init_weights: nothing is downloaded
     assert model.student.backbone.depth == 18 and model.teacher.backbone.depth == 101
     assert model.student.decode_head.num_classes == model.teacher.decode_head.num_classes == 11
+    assert set(model.distill_losses) == {'loss_kd', 'loss_pixel', 'loss_region'}
     conv = model.connectors['embed'].stages[0][0].conv
     assert (conv.in_channels, conv.out_channels) == (512, 2048)

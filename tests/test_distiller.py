@@ -8,7 +8,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmengine.structures import PixelData
 
-from tiny import tiny_cfg, write_teacher_checkpoint
+from tiny import expanded, tiny_cfg, write_teacher_checkpoint
 
 
 def build(variant, city_root, tmp_path, **overrides):
@@ -161,11 +161,11 @@ def test_pair_mismatch_fails_at_build_naming_both_sides(change, message, city_ro
 
 def test_unknown_reference_and_bad_loss_name(city_root, tmp_path):
     cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
-    bad = copy.deepcopy(cfg.model)
+    bad = expanded(cfg.model)
     bad.connectors.pea.inputs = ['S.embedz']
     with pytest.raises(ValueError, match=r'model\.connectors\.pea\.inputs: unknown tensor reference "S\.embedz"'):
         MODELS.build(bad)
-    bad = copy.deepcopy(cfg.model)
+    bad = expanded(cfg.model)
     bad.distill_losses['pea_term'] = bad.distill_losses.pop('loss_pea')
     with pytest.raises(ValueError, match='must contain "loss"'):
         MODELS.build(bad)

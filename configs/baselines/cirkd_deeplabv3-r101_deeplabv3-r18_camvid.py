@@ -1,8 +1,8 @@
 # CIRKD (Yang et al., CVPR 2022) on CamVid with the pair CIRKD reports there: DeepLabV3 R101-D8 -> DeepLabV3 R18-D8
-# (the `cirkd` blocks of configs/_base_/distill/baselines.py). Student, data, schedule and evaluation:
+# (the `cirkd` recipe of mmseg_transkd/configs/distill/baselines.py). Student, data, schedule and evaluation:
 # ./deeplabv3_r18-d8_8xb2-20k_camvid-360x360.py; student alone: that config. The teacher: mmseg releases no CamVid
 # model; train ./deeplabv3_r101-d8_8xb2-20k_camvid-360x360.py first. Run from the repository root.
-_base_ = ['./deeplabv3_r18-d8_8xb2-20k_camvid-360x360.py', '../_base_/distill/baselines.py']
+_base_ = ['./deeplabv3_r18-d8_8xb2-20k_camvid-360x360.py']
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 model = dict(
     _delete_=True,
@@ -10,4 +10,4 @@ model = dict(
     student=_base_.model,
     teacher=dict(config='configs/baselines/deeplabv3_r101-d8_8xb2-20k_camvid-360x360.py',
                  checkpoint='work_dirs/deeplabv3_r101-d8_8xb2-20k_camvid-360x360/iter_20000.pth'),
-    **_base_.cirkd)
+    recipe='cirkd')

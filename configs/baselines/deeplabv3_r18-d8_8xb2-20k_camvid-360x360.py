@@ -1,6 +1,6 @@
 # DeepLabV3 R18-D8 alone on CamVid (11-class SegNet split), the CIRKD pair's student [I]: mmseg's DeepLabV3 R18-D8
 # model (ImageNet ResNetV1c-18 from open-mmlab://resnet18_v1c) with CIRKD's optimizer (SGD 0.02, momentum 0.9,
-# weight decay 1e-4, poly 0.9, as configs/_base_/distill/cirkd_recipe.py), 8 GPUs x 2 images, 360x360 crops and
+# weight decay 1e-4, poly 0.9, as mmseg_transkd/configs/distill/cirkd_recipe.py), 8 GPUs x 2 images, 360x360 crops and
 # mmseg's 20k schedule length, whole-image inference at 480x360. Also the student of
 # configs/baselines/cirkd_deeplabv3-r101_deeplabv3-r18_camvid.py.
 _base_ = [

@@ -111,9 +111,14 @@ def file_digest(path: str, _cache: Dict[tuple, str] = {}) -> str:
 
 
 def config_key(cfg: Config, extra: str = '') -> str:
-    """Hash of the effective config, the teacher checkpoint's bytes (if it reads one) and ``extra``."""
+    """Hash of the effective config (a named recipe spelled out: its contents live in the package's fragments, not
+    in the config), the teacher checkpoint's bytes (if it reads one) and ``extra``."""
     text = json.dumps(cfg.to_dict(), sort_keys=True, default=str)
-    teacher = (cfg.get('model') or {}).get('teacher')
+    model = cfg.get('model') or {}
+    if isinstance(model, dict) and model.get('recipe'):
+        from mmseg_transkd.models.distillers.recipes import expand_recipe
+        text += json.dumps(expand_recipe(model), sort_keys=True, default=str)
+    teacher = model.get('teacher') if isinstance(model, dict) else None
     digest = file_digest(teacher['checkpoint']) if isinstance(teacher, dict) and teacher.get('checkpoint') else ''
     return hashlib.sha256('\n'.join([text, digest, extra]).encode()).hexdigest()[:16]
 

@@ -61,6 +61,10 @@ def setup_distributed(cfg: Config, launcher: str) -> None:
         find_unused_parameters=cfg.get('find_unused_parameters', False)))
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
+    if isinstance(cfg.model, dict) and cfg.model.get('recipe') is not None:
+        # a named recipe's connectors (e.g. KA's SyncBN adapters) are in the fragment, not yet in cfg.model
+        from mmseg_transkd.models.distillers.recipes import expand_recipe
+        cfg.model = expand_recipe(cfg.model)
     replaced = _sync_bn_to_bn(cfg.model)
     if replaced:
         print_log(f'CPU distributed run: {replaced} SyncBN layer config(s) replaced by BN (SyncBN needs GPUs).',

@@ -5,12 +5,14 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
+from mmengine.logging import print_log
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS, TASK_UTILS
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
 from ..teacher import build_frozen_teacher, drop_teacher_keys, ignore_missing_teacher_keys
+from .recipes import resolve_recipe
 
 SIDES = {'S': 'student', 'T': 'teacher', 'C': 'connector'}
 TEACHER_DTYPES = {None: None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
@@ -69,6 +71,9 @@ class DistillSegmentor(BaseSegmentor):
         student (dict): Config of the student segmentor (e.g. mmseg's SegFormer MiT-B0 model).
         teacher (dict): ``dict(config=<model cfg dict or config file>, checkpoint=<path or URL>, strict=True)``.
             ``load_checkpoint=False`` keeps random teacher weights; only for counting FLOPs or checking shapes.
+        recipe (str, optional): A named method in ``RECIPES`` (``recipes.py``, e.g. ``'transkd_base'``, ``'cwd'``).
+            The four dicts below are then overrides merged into the recipe's (MMEngine's merge rules; an entry set
+            to None is removed). Defaults to None: the four dicts are the whole method.
         student_recorders (dict): ``name -> recorder cfg`` for the student (see ``ModuleOutputsRecorder``).
         teacher_recorders (dict): ``name -> recorder cfg`` for the teacher.
         connectors (dict): ``name -> connector cfg``; each cfg has ``inputs`` (list of references, passed
@@ -92,7 +97,8 @@ class DistillSegmentor(BaseSegmentor):
 
     def __init__(self, student: dict, teacher: dict, student_recorders: Optional[dict] = None,
                  teacher_recorders: Optional[dict] = None, connectors: Optional[dict] = None,
-                 distill_losses: Optional[dict] = None, probe_size: Tuple[int, int] = (64, 64),
+                 distill_losses: Optional[dict] = None, recipe: Optional[str] = None,
+                 probe_size: Tuple[int, int] = (64, 64),
                  teacher_precision: Optional[str] = None, student_only: bool = False, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if student.get('data_preprocessor') is not None:
@@ -105,6 +111,14 @@ class DistillSegmentor(BaseSegmentor):
             self._register_load_state_dict_pre_hook(self._drop_non_student_keys)
             return
 
+        kd = resolve_recipe(recipe, student, teacher, dict(
+            student_recorders=student_recorders, teacher_recorders=teacher_recorders, connectors=connectors,
+            distill_losses=distill_losses))
+        student_recorders, teacher_recorders = kd['student_recorders'], kd['teacher_recorders']
+        connectors, distill_losses = kd['connectors'], kd['distill_losses']
+        if recipe is not None:
+            print_log(f'DistillSegmentor: recipe {recipe!r} -> connectors {list(connectors)}, distill_losses '
+                      f'{list(distill_losses)}', logger='current')
         self.teacher = build_frozen_teacher(teacher, 'model.teacher')
         if teacher_precision not in TEACHER_DTYPES:
             raise ValueError(f'model.teacher_precision must be one of {sorted(TEACHER_DTYPES, key=str)}, '
@@ -303,13 +317,18 @@ class DistillSegmentor(BaseSegmentor):
             if not enabled:
                 recorder.reset()
 
-    @torch.no_grad()
-    def _teacher_forward(self, inputs: Tensor) -> None:
+    def teacher_inputs(self, inputs: Tensor) -> Tensor:
+        """The student's normalised batch renormalised for the teacher (the same tensor if they agree)."""
         if self._teacher_input_map is not None:
             scale, shift, flip = self._teacher_input_map
             if flip:
                 inputs = inputs.flip(1)
             inputs = inputs * scale.to(inputs) + shift.to(inputs)
+        return inputs
+
+    @torch.no_grad()
+    def _teacher_forward(self, inputs: Tensor) -> None:
+        inputs = self.teacher_inputs(inputs)
         device = inputs.device.type
         if self.teacher_dtype is torch.float16 and device != 'cuda':
             raise RuntimeError('model.teacher_precision="fp16" needs CUDA; use "bf16" on the CPU.')
