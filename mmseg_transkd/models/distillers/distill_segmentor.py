@@ -18,6 +18,20 @@ SIDES = {'S': 'student', 'T': 'teacher', 'C': 'connector'}
 TEACHER_DTYPES = {None: None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 
 
+def _rng_states() -> dict:
+    """torch's CPU generator state, and the CUDA ones once CUDA is in use."""
+    states = dict(cpu=torch.get_rng_state())
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states['cuda'] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def _set_rng_states(states: dict) -> None:
+    torch.set_rng_state(states['cpu'])
+    if 'cuda' in states:
+        torch.cuda.set_rng_state_all(states['cuda'])
+
+
 def _channels(t: Tensor) -> int:
     """Channel count of an NCHW map (dim 1) or an NLC token tensor (last dim)."""
     return t.shape[-1] if t.dim() == 3 else t.shape[1]
@@ -41,6 +55,14 @@ class DistillSegmentor(BaseSegmentor):
     Tensors are captured by forward hooks (recorders), fed through trainable connectors and compared by
     distillation losses, all declared in the config. Validation, test and predict use the student alone, and
     checkpoints hold the student and the connectors but never the teacher.
+
+    Under one seed, the student starts from the same weights as the student trained alone with that seed, and the
+    random draws of training (drop path, dropout) continue from the same generator state: building the teacher, the
+    connectors and the losses leaves torch's generator where the student's build left it, and ``init_weights``
+    initialises the student first, then the rest, and restores the generator to where the student's init left it.
+    Together with the seeded sampler and data pipeline, and the per-step reseeding from (seed, iteration) that
+    ``engine/exact_resume.py`` installs, this makes a distilled run and a student-alone run with the same seed a
+    paired comparison (``tools/compare.py``): same initial student, same data order and augmentation.
 
     Tensor references: ``'S.<name>'`` / ``'T.<name>'`` are student / teacher recorders, ``'C.<name>'`` is the output
     of a connector, and ``'GT'`` is the batch's ground truth (B×H×W train ids, 255 = ignore) for losses that need
@@ -84,6 +106,7 @@ class DistillSegmentor(BaseSegmentor):
             data_preprocessor = copy.deepcopy(student['data_preprocessor'])
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.student = MODELS.build(student)
+        after_student = _rng_states()  # restored at the end: only the student's build draws (see the docstring)
         self.student_only = student_only
         if student_only:
             self._register_load_state_dict_pre_hook(self._drop_non_student_keys)
@@ -129,6 +152,7 @@ class DistillSegmentor(BaseSegmentor):
             self._build_loss(name, cfg, probe)
         self._needs_gt = any(ref == 'GT' for inputs in self._loss_inputs.values() for ref in inputs.values())
         self._drop_unused_recorders()
+        _set_rng_states(after_student)
 
     def _heads_of_teacher_recorders(self) -> List[str]:
         """Teacher heads (e.g. ``decode_head``) that hold a teacher recorder: ``_teacher_forward`` runs just these."""
@@ -279,6 +303,15 @@ class DistillSegmentor(BaseSegmentor):
                              f'[{sides}]') from None
         self.distill_losses[name] = loss
         self._loss_inputs[name] = inputs
+
+    def init_weights(self) -> None:
+        """Initialises the student as the student alone would be (see the class docstring), then the rest."""
+        if self.student.is_init:
+            return super().init_weights()
+        self.student.init_weights()
+        after_student = _rng_states()
+        super().init_weights()  # connectors and losses; the student and the loaded teacher are marked initialised
+        _set_rng_states(after_student)
 
     # ------------------------------------------------------------- state / mode
     _drop_teacher_keys = staticmethod(drop_teacher_keys)
