@@ -298,6 +298,15 @@ def test_teacher_precision_is_checked(city_root, tmp_path):
         build('base', city_root, tmp_path, teacher_precision='int8')
 
 
+def test_fp16_teacher_builds_on_the_cpu_and_refuses_to_run_there(city_root, tmp_path):
+    """Runners build the model on the CPU and move it to the GPU afterwards: the build-time probe must not run the
+    teacher in fp16 (found on the GPU check: --amp training with teacher_precision='fp16' failed at build)."""
+    model, _ = build('base', city_root, tmp_path, teacher_precision='fp16')
+    assert model.teacher_dtype is torch.float16
+    with pytest.raises(RuntimeError, match='teacher_precision="fp16" needs CUDA'):
+        model.distill_tensors(torch.randn(1, 3, 64, 64))
+
+
 def test_connectors_are_ordered_by_inputs_and_channels_from():
     """A connector whose channels come from another connector's output is built after it, whatever the dict order."""
     from mmseg_transkd.models.distillers.distill_segmentor import DistillSegmentor

@@ -226,6 +226,9 @@ class DistillSegmentor(BaseSegmentor):
         """Runs student and teacher once on a small input and returns every recorded tensor by reference."""
         modes = [(m, m.training) for m in self.modules()]
         self.eval()
+        # Models are built on the CPU and moved to the GPU by the runner afterwards, so the probe runs the teacher in
+        # full precision: shapes do not depend on it, and an fp16 teacher (CUDA only) must still build.
+        teacher_dtype, self.teacher_dtype = self.teacher_dtype, None
         x = torch.randn(1, 3, *size, generator=torch.Generator().manual_seed(0))
         try:
             tensors = self.distill_tensors(x)[0]
@@ -235,6 +238,7 @@ class DistillSegmentor(BaseSegmentor):
             raise RuntimeError(f'model: the build-time probe forward at input size {size} failed ({err}). Set '
                                'model.probe_size to an input size both networks accept.') from err
         finally:
+            self.teacher_dtype = teacher_dtype
             for m, mode in modes:
                 m.training = mode
 
