@@ -25,7 +25,7 @@ def _voc_colormap(n: int) -> list:
 class NYUv2SegDataset(BaseSegDataset):
     """NYUv2 semantic segmentation with 40 classes (795 train / 654 test images of 480×640).
 
-    Layout [I] (the official labelled release is one MATLAB file; see the README for the conversion)::
+    Layout [I] (the official labelled release is one MATLAB file; see docs/datasets.md for the conversion)::
 
         data_root/
           images/{train,test}/<name>.png          RGB

