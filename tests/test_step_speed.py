@@ -1,0 +1,82 @@
+"""Issue 19: the faster student-step and KD-loss paths compute the same numbers as the formulations they replace."""
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+
+def channels_last(*shape, requires_grad=False):
+    """A B×C×h×w tensor laid out as MiT's stage outputs are (a channels-last view of B×h×w×C tokens)."""
+    b, c, h, w = shape
+    x = torch.randn(b, h, w, c).permute(0, 3, 1, 2)
+    return x.requires_grad_() if requires_grad else x
+
+
+def _official_head(in_channels=(8, 16, 40, 64), channels=32, num_classes=20):
+    init_default_scope('mmseg')
+    return MODELS.build(dict(
+        type='OfficialSegformerHead', in_channels=list(in_channels), in_index=[0, 1, 2, 3], channels=channels,
+        dropout_ratio=0.1, num_classes=num_classes, norm_cfg=dict(type='BN', requires_grad=True),
+        align_corners=False, loss_decode=dict(type='ClassWeightedCELoss')))
+
+
+def reference_head_forward(head, feats):
+    """The official head as written before issue 19: mmseg's ``resize`` on every stage, stage 1 included."""
+    size, outs = feats[0].shape[2:], []
+    for x, linear in zip(feats, head.linear_c):
+        b, _, h, w = x.shape
+        x = linear(x.flatten(2).transpose(1, 2)).transpose(1, 2).reshape(b, -1, h, w)
+        outs.append(resize(x, size=size, mode='bilinear', align_corners=False))
+    return head.cls_seg(head.linear_fuse(torch.cat(outs[::-1], dim=1)))
+
+
+def _samples(labels):
+    out = []
+    for label in labels:
+        s = SegDataSample()
+        s.gt_sem_seg = PixelData(data=label[None])
+        out.append(s)
+    return out
+
+
+def _grads(module, feats):
+    return [p.grad.clone() for p in module.parameters()] + [f.grad.clone() for f in feats]
+
+
+@pytest.mark.parametrize('label_hw', [(16, 32), (64, 128)])
+def test_official_head_without_same_size_resizes_is_bit_identical(label_hw, monkeypatch):
+    """Same logits, losses and gradients, bit for bit, as the pre-change head with mmseg's loss: for labels on the
+    logit grid (TransKD's protocol) and at the image size (mmseg's, where the logits are upsampled)."""
+    torch.manual_seed(0)
+    head = _official_head().train()
+    feats = [channels_last(2, c, 16 // 2 ** i, 32 // 2 ** i, requires_grad=True)
+             for i, c in enumerate((8, 16, 40, 64))]
+    labels = torch.randint(0, 19, (2, *label_hw))
+    labels[:, :2] = 255
+    samples = _samples(labels)
+
+    def run(forward, loss_by_feat):
+        for p in list(head.parameters()) + feats:
+            p.grad = None
+        torch.manual_seed(1)  # the same Dropout2d mask
+        logits = forward(head, feats)
+        losses = loss_by_feat(head, logits, samples)
+        losses['loss_ce'].backward()
+        return logits.detach(), {k: v.detach() for k, v in losses.items()}, _grads(head, feats)
+
+    calls = []
+    interpolate = F.interpolate
+    monkeypatch.setattr(F, 'interpolate', lambda *a, **k: calls.append(a[0].shape[2:]) or interpolate(*a, **k))
+    new = run(type(head).forward, type(head).loss_by_feat)
+    on_grid = label_hw == (16, 32)
+    assert len(calls) == (3 if on_grid else 4)  # stages 2-4 (and the logits when the labels are larger)
+    ref = run(reference_head_forward, BaseDecodeHead.loss_by_feat)  # mmseg's loss: a resize in any case
+    assert torch.equal(new[0], ref[0])
+    assert new[1].keys() == ref[1].keys() == {'loss_ce', 'acc_seg'}
+    assert all(torch.equal(new[1][k], ref[1][k]) for k in new[1])
+    assert all(torch.equal(a, b) for a, b in zip(new[2], ref[2]))
