@@ -80,3 +80,37 @@ def test_official_head_without_same_size_resizes_is_bit_identical(label_hw, monk
     assert new[1].keys() == ref[1].keys() == {'loss_ce', 'acc_seg'}
     assert all(torch.equal(new[1][k], ref[1][k]) for k in new[1])
     assert all(torch.equal(a, b) for a, b in zip(new[2], ref[2]))
+
+
+def test_official_mit_skips_the_head_average_of_the_attention_weights():
+    """OfficialMixVisionTransformer asks nn.MultiheadAttention not to average the (discarded) attention weights over
+    the heads: same features and gradients bit for bit, and no averaging reduction left in the forward pass."""
+    from torch.profiler import ProfilerActivity, profile
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    cfg = dict(type='OfficialMixVisionTransformer', embed_dims=8, num_layers=[1, 1, 1, 1], num_heads=[1, 2, 5, 8],
+               sr_ratios=[8, 4, 2, 1], drop_path_rate=0.1, init_cfg=None)
+    model = MODELS.build(cfg).train()
+    x = torch.randn(2, 3, 64, 64)
+
+    def run():
+        for p in model.parameters():
+            p.grad = None
+        torch.manual_seed(1)  # the same drop-path draws
+        outs = model(x)
+        sum((o * torch.linspace(-1, 1, o.numel()).view_as(o)).sum() for o in outs).backward()
+        return [o.detach() for o in outs] + [p.grad.clone() for p in model.parameters()]
+
+    def head_averages():
+        with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof, torch.no_grad():
+            model(x)
+        return sum(1 for e in prof.events() if e.name == 'aten::mean' and e.input_shapes
+                   and len(e.input_shapes[0]) == 4)
+
+    new, new_means = run(), head_averages()
+    for layer in model.layers:  # back to mmseg's call: weights averaged over the heads
+        for block in layer[1]:
+            block.attn.attn._forward_pre_hooks.clear()
+    ref, ref_means = run(), head_averages()
+    assert new_means == 0 and ref_means == 4  # one per attention block
+    assert all(torch.equal(a, b) for a, b in zip(new, ref))
