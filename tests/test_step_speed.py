@@ -9,6 +9,8 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
+from mmseg_transkd.models.losses import HCLoss
+
 
 def channels_last(*shape, requires_grad=False):
     """A B×C×h×w tensor laid out as MiT's stage outputs are (a channels-last view of B×h×w×C tokens)."""
@@ -114,3 +116,40 @@ def test_official_mit_skips_the_head_average_of_the_attention_weights():
     ref, ref_means = run(), head_averages()
     assert new_means == 0 and ref_means == 4  # one per attention block
     assert all(torch.equal(a, b) for a, b in zip(new, ref))
+
+
+def reference_hcl(preds_s, preds_t, levels=(4, 2, 1)):
+    """HCL as written before issue 19: autograd through every pooling."""
+    total = 0.0
+    for s, t in zip(preds_s, preds_t):
+        loss, weight, norm = F.mse_loss(s, t), 1.0, 1.0
+        for level in levels:
+            if level >= s.shape[2]:
+                continue
+            weight /= 2.0
+            loss = loss + weight * F.mse_loss(F.adaptive_avg_pool2d(s, level), F.adaptive_avg_pool2d(t, level))
+            norm += weight
+        total = total + loss / norm
+    return total
+
+
+@pytest.mark.parametrize('levels, shapes', [
+    ((4, 2, 1), [(2, 6, 16, 32), (2, 5, 8, 12), (1, 3, 4, 8)]),  # nested bins: one-pass gradient (and h <= 4)
+    ((4, 2, 1), [(2, 3, 10, 14)]),                                 # bins of unequal size: autograd path
+    ((3, 2, 1), [(1, 4, 12, 12)]),                                 # 2 does not divide 3: autograd path
+])
+def test_hcl_one_pass_gradient_equals_autograd(levels, shapes):
+    torch.manual_seed(0)
+    s = [channels_last(*shape, requires_grad=True) for shape in shapes]
+    t = [channels_last(*shape) for shape in shapes]
+    ref_s = [x.detach().clone().requires_grad_() for x in s]
+    value = HCLoss(levels=levels, loss_weight=1.5)(s, t)
+    ref = 1.5 * reference_hcl(ref_s, t, levels)
+    assert torch.equal(value, ref)  # the same operations in the same order
+    (value * 0.7).backward()
+    (ref * 0.7).backward()
+    for x, r in zip(s, ref_s):
+        torch.testing.assert_close(x.grad, r.grad, rtol=1e-6, atol=1e-7 * r.grad.abs().max().item())
+        assert x.grad.is_contiguous(memory_format=torch.channels_last) or x.shape[2] * x.shape[3] == 1
+    with torch.no_grad():
+        assert torch.equal(HCLoss(levels=levels)(s, t), reference_hcl(s, t, levels))
