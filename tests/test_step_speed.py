@@ -1,4 +1,5 @@
-"""Issue 19: the faster student-step and KD-loss paths compute the same numbers as the formulations they replace."""
+"""Issue 19: the faster student-step and KD-loss paths compute the same numbers as the formulations they replace;
+the benchmark's official-step comparison."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -153,3 +154,72 @@ def test_hcl_one_pass_gradient_equals_autograd(levels, shapes):
         assert x.grad.is_contiguous(memory_format=torch.channels_last) or x.shape[2] * x.shape[3] == 1
     with torch.no_grad():
         assert torch.equal(HCLoss(levels=levels)(s, t), reference_hcl(s, t, levels))
+
+
+# ------------------------------------------------------------------ benchmark: label grid and the official step
+def _tiny_paper_cfg(variant: str = 'base'):
+    from mmengine.config import Config
+    from tiny import REPO, STUDENT_DEPTHS, STUDENT_DIMS, shrink_mit, tiny_teacher_model
+    cfg = Config.fromfile(str(REPO / f'configs/transkd_paper/transkd-{variant}_b2-b0_1xb2-1000e_city-512x1024.py'))
+    shrink_mit(cfg.model.student, STUDENT_DIMS, STUDENT_DEPTHS, 16)
+    cfg.model.teacher.config = tiny_teacher_model(cfg)
+    return cfg
+
+
+def test_official_step_computes_the_same_losses_as_the_distiller():
+    """(c') is the release's step on the same modules: its task loss (NLLLoss(weight) on log_softmax) equals our
+    ClassWeightedCELoss on the same logits, and the KD losses are the distiller's own; labels are on the 1/4 grid."""
+    from mmseg_transkd.utils import benchmark as bench
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: one thread is faster, and robust to a busy machine
+    try:
+        _check_official_step(bench)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _check_official_step(bench):
+    steps = bench.Steps(_tiny_paper_cfg('ea'), 2, (64, 128), 'cpu', modes=bench.MODES + bench.OFFICIAL_MODES)
+    assert steps.label_shape == (16, 32) and steps.samples[0].gt_sem_seg.data.shape[-2:] == (16, 32)
+    d, official = steps.distiller, steps.official
+    assert official.d is d and official.student is not d.student and torch.equal(official.labels[0],
+                                                                                  steps.samples[0].gt_sem_seg.data[0])
+    d.eval()  # no dropout / drop path: both sides see the same logits
+    with torch.no_grad():
+        ours = d.student.loss(steps.inputs, steps.samples)['decode.loss_ce']
+        theirs = official.task_loss(d.student._forward(steps.inputs))
+    torch.testing.assert_close(theirs, ours, rtol=1e-6, atol=0)
+    d.train()
+    before = [p.detach().clone() for p in d.connectors.parameters()]
+    times = steps.time_rounds(1, 0)
+    assert set(times) == set(bench.MODES + bench.OFFICIAL_MODES)
+    assert all(not torch.equal(a, p) for a, p in zip(before, d.connectors.parameters()) if p.numel() > 1)
+
+
+def test_benchmark_cli_prints_the_official_comparison(tmp_path, capsys, monkeypatch):
+    """tools/benchmark.py --official-step in-process (no memory subprocesses): the three official rows and (c)/(c')."""
+    import importlib.util
+    import re
+    import sys
+    from tiny import REPO
+    cfg = _tiny_paper_cfg('base')
+    cfg.dump(str(tmp_path / 'tiny_paper.py'))
+    spec = importlib.util.spec_from_file_location('benchmark_tool', REPO / 'tools/benchmark.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.setattr(sys, 'argv', ['benchmark.py', str(tmp_path / 'tiny_paper.py'), '--shape', '64', '128',
+                                      '--iters', '1', '--warmup', '0', '--official-step', '--no-memory',
+                                      '--threads', '1', '--cpu-time'])
+    threads = torch.get_num_threads()
+    try:
+        tool.main()
+    finally:
+        torch.set_num_threads(threads)
+    out = capsys.readouterr().out
+    assert 'labels 16x32' in out and 'process CPU time' in out
+    rows = dict(re.findall(r"^(\(\w'?\)) .*?\s+([\d.]+)\s+[\d.]+\s+-\s*$", out, re.M))
+    assert set(rows) == {'(a)', '(b)', '(c)', "(a')", "(b')", "(c')"}
+    ratio = float(re.search(r"time   \(c\) / \(c'\) = ([\d.]+)", out).group(1))
+    assert ratio == pytest.approx(float(rows['(c)']) / float(rows["(c')"]), rel=0.02, abs=2e-3)
