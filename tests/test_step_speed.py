@@ -1,5 +1,5 @@
 """Issue 19: the faster student-step and KD-loss paths compute the same numbers as the formulations they replace;
-the benchmark's official-step comparison."""
+the benchmark's official-step comparison, tools/gpu_check.sh and tools/check_losses.py."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -223,3 +223,73 @@ def test_benchmark_cli_prints_the_official_comparison(tmp_path, capsys, monkeypa
     assert set(rows) == {'(a)', '(b)', '(c)', "(a')", "(b')", "(c')"}
     ratio = float(re.search(r"time   \(c\) / \(c'\) = ([\d.]+)", out).group(1))
     assert ratio == pytest.approx(float(rows['(c)']) / float(rows["(c')"]), rel=0.02, abs=2e-3)
+
+
+# ------------------------------------------------------------------ tools/gpu_check.sh (CUDA only) and its checker
+def test_gpu_check_script_parses_and_its_commands_are_valid(tmp_path, monkeypatch):
+    """CI has no GPU: check the script's shell syntax, and that every command of its dry run names existing configs,
+    only existing config sections and valid benchmark flags, and keeps the runs offline."""
+    import argparse
+    import importlib.util
+    import shlex
+    import subprocess
+    import sys
+    from mmengine.config import Config, DictAction
+    from tiny import REPO
+    script = REPO / 'tools/gpu_check.sh'
+    assert subprocess.run(['bash', '-n', str(script)]).returncode == 0
+    res = subprocess.run(['bash', str(script), '--dry-run', '--out', str(tmp_path), '--iters', '3'],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    commands = [shlex.split(line[2:]) for line in res.stdout.splitlines() if line.startswith('+ ')]
+    tools = [c[1] for c in commands]
+    assert tools.count('tools/train.py') == 3 and tools.count('tools/check_losses.py') == 3
+    assert tools.count('tools/benchmark.py') == 6
+    spec = importlib.util.spec_from_file_location('benchmark_tool', REPO / 'tools/benchmark.py')
+    bench_tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_tool)
+    precisions = set()
+    for cmd in commands:
+        if cmd[1] == 'tools/train.py':
+            assert (REPO / cmd[2]).is_file() and '--amp' in cmd
+            namespace = argparse.Namespace()
+            DictAction(option_strings=[], dest='x')(None, namespace, cmd[cmd.index('--cfg-options') + 1:])
+            options = namespace.x
+            cfg = Config.fromfile(str(REPO / cmd[2]))
+            for key in options:  # every option sets a field of an existing section (a typo would add a new one)
+                node = cfg
+                for part in key.split('.')[:-1]:
+                    assert part in node, f'{key}: no section {part} in {cmd[2]}'
+                    node = node[part]
+            assert options['model.teacher.load_checkpoint'] is False
+            assert options['model.student.backbone.init_cfg'] is None
+            assert options['train_cfg.max_iters'] == 3
+            precisions.add(options.get('model.teacher_precision'))
+        elif cmd[1] == 'tools/benchmark.py':
+            monkeypatch.setattr(sys, 'argv', cmd[1:])
+            args = bench_tool.parse_args()
+            assert (REPO / args.config).is_file() and args.device == 'cuda'
+            precisions.add(args.teacher_precision)
+    assert {'fp16', 'bf16', None} <= precisions
+
+
+def test_check_losses_refuses_non_finite_or_missing_iterations(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from tiny import REPO
+
+    def run(rows):
+        folder = tmp_path / f'run{len(list(tmp_path.iterdir()))}'
+        (folder / '20240101_000000' / 'vis_data').mkdir(parents=True)
+        with open(folder / '20240101_000000' / 'vis_data' / 'scalars.json', 'w') as f:
+            for row in rows:
+                f.write(json.dumps(row) + '\n')
+        return subprocess.run([sys.executable, 'tools/check_losses.py', str(folder), '--min-iters', '2'], cwd=REPO,
+                              capture_output=True, text=True).returncode
+
+    ok = [dict(iter=i, lr=1e-4, loss=1.0, loss_csf=0.5) for i in (1, 2)]
+    assert run(ok) == 0
+    assert run(ok[:1]) == 1  # too few iterations
+    assert run(ok + [dict(iter=3, loss=float('nan'), loss_csf=0.5)]) == 1
+    assert run(ok + [dict(iter=3, loss=1.0, loss_csf=float('inf'))]) == 1
