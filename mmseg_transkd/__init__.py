@@ -5,6 +5,7 @@ Importing the package registers every distiller, connector, loss and recorder in
 """
 from .datasets import *  # noqa: F401,F403
 from .engine import *  # noqa: F401,F403
+from .evaluation import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
 from .transforms import *  # noqa: F401,F403
 from .utils.safe_load import register_safe_globals

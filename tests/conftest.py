@@ -16,3 +16,11 @@ init_default_scope('mmseg')  # what the runner does; unit tests build models out
 def city_root(tmp_path_factory) -> str:
     """A tiny dataset in the Cityscapes folder layout, shared by the tests of one session."""
     return write_cityscapes_like(str(tmp_path_factory.mktemp('cityscapes')))
+
+
+@pytest.fixture
+def plain_config_text(monkeypatch):
+    """MMEngine lays out config texts with yapf 5-6 times per Runner run (log, dump, every checkpoint's meta), most of
+    a tiny run's time; without it a text is the same code, unformatted. Processes forked afterwards inherit it."""
+    import mmengine.config.config as config_module
+    monkeypatch.setattr(config_module, 'FormatCode', lambda text, **kwargs: (text, False))

@@ -21,10 +21,19 @@ from mmseg_transkd.models.losses import (ChannelWiseDivergence, DISTLoss, FitNet
                                          IFVLoss, PairwiseAffinityLoss, PixelKLDivergence, PixelPairContrastLoss,
                                          PixelRegionContrastLoss)
 from hand import dot, kl_logits, softmax, unit
-from tiny import REPO, shrink_mit, tiny_cfg, tiny_deeplabv3
+from tiny import REPO, expanded, shrink_mit, tiny_cfg, tiny_deeplabv3
 
 METHODS = ['kd', 'fitnet', 'cwd', 'skd', 'ifvd', 'review', 'cirkd', 'dist', 'cwd-feat', 'skd-adv', 'ifvd-adv']
-PAIRS = ['deeplabv3-r101_deeplabv3-r18', 'segformer-b2_segformer-b0']
+HETERO_METHODS = ['kd', 'cwd', 'skd', 'ifvd', 'cirkd', 'dist']  # HeteroAKD's heterogeneous pairs (issue 16)
+# On those pairs only these are built and stepped (for time): logits and features on grids that differ by 2-4x; every
+# block is built on the homogeneous pairs.
+HETERO_BUILT = ['cwd', 'cirkd']
+PAIRS = {'deeplabv3-r101_deeplabv3-r18': METHODS, 'segformer-b2_segformer-b0': METHODS,
+         'deeplabv3-r101_segformer-b0': HETERO_METHODS, 'segformer-b4_deeplabv3-r18': HETERO_METHODS}
+# The weights of the release each config cites (issue 16, item 10; sources in the configs' comments)
+WEIGHTS = {'fitnet': dict(loss_fitnet=10.0), 'cwd-feat': dict(loss_cwd=3.0, loss_cwd_feat=50.0),
+           'ifvd': dict(loss_ifv=200.0, loss_pi=10.0), 'skd': dict(loss_pa=0.5, loss_pi=10.0),
+           'cirkd': dict(loss_kd=1.0, loss_pixel=1.0, loss_region=0.1)}
 
 
 # ----------------------------------------------------------------------------- plain-Python helpers
@@ -85,6 +94,21 @@ def test_pixel_kd_hand_computed_with_t_squared_and_alignment():
     expected = sum(kl_logits([float(t_small[0, k, 0, j]) / tau for k in range(3)], [float(s[0, k, 0, j]) / tau
                                                                             for k in range(3)]) for j in range(2)) / 2
     assert PixelKLDivergence(tau=tau)(s, t).item() == pytest.approx(tau ** 2 * expected, rel=1e-5)
+
+
+def test_pixel_kd_element_mean_of_the_ifvd_release_hand_computed():
+    """class_reduction='mean': KL terms averaged over valid pixels *and* classes (the IFVD release's KLDivLoss mean),
+    so lambda = 10 there is lambda = 10/K per pixel; an ignore pixel is left out."""
+    s, t = torch.randn(1, 4, 1, 3), torch.randn(1, 4, 1, 3)
+    gt = torch.tensor([[[0, 255, 3]]])
+    terms = [softmax([float(t[0, k, 0, j]) for k in range(4)]) for j in (0, 2)]
+    logq = [[math.log(q) for q in softmax([float(s[0, k, 0, j]) for k in range(4)])] for j in (0, 2)]
+    expected = sum(p * (math.log(p) - lq) for ps, lqs in zip(terms, logq) for p, lq in zip(ps, lqs)) / (2 * 4)
+    got = PixelKLDivergence(class_reduction='mean', loss_weight=10.0)(s, t, gt).item()
+    assert got == pytest.approx(10 * expected, rel=1e-5)
+    assert PixelKLDivergence()(s, t, gt).item() == pytest.approx(4 * expected, rel=1e-5)
+    with pytest.raises(ValueError, match='class_reduction'):
+        PixelKLDivergence(class_reduction='batchmean')
 
 
 def hand_affinity_loss(s, t):
@@ -191,18 +215,44 @@ def hand_pixel_region(s, t, gt, tau):
     return total / count
 
 
+def block_means(t, k):
+    """k×k block means by loops (floor mode): the CIRKD release's average pooling."""
+    b, c, h, w = t.shape
+    return torch.tensor([[[[sum(float(t[n, ch, k * i + di, k * j + dj]) for di in range(k) for dj in range(k)) / k ** 2
+                            for j in range(w // k)] for i in range(h // k)] for ch in range(c)] for n in range(b)])
+
+
 def test_cirkd_pixel_to_pixel_and_pixel_to_region_hand_computed():
     g = torch.Generator().manual_seed(0)
     s, t = torch.randn(3, 4, 2, 3, generator=g), torch.randn(3, 4, 2, 3, generator=g)
     gt = torch.tensor([[[0, 0, 1], [1, 1, 255]], [[2, 2, 2], [0, 2, 0]], [[1, 1, 1], [255, 255, 1]]])
-    got = PixelPairContrastLoss(tau=0.5, pool_size=1)(s, t).item()
+    got = PixelPairContrastLoss(tau=0.5)(s, t).item()  # a 2×3 map is far below 256×256: no pooling
     assert got == pytest.approx(hand_pixel_pair(s, t, 0.5, range(3)), rel=1e-5)
     got = PixelRegionContrastLoss(tau=0.5, loss_weight=0.1)(s, t, gt).item()
     assert got == pytest.approx(0.1 * hand_pixel_region(s, t, gt, 0.5), rel=1e-5)
-    # 2×2 max pooling before the pixel pairs
-    s4, t4 = torch.randn(2, 3, 4, 4, generator=g), torch.randn(2, 3, 4, 4, generator=g)
-    got = PixelPairContrastLoss(tau=0.1, pool_size=2)(s4, t4).item()
-    assert got == pytest.approx(hand_pixel_pair(F.max_pool2d(s4, 2), F.max_pool2d(t4, 2), 0.1, range(2)), rel=1e-5)
+
+
+def test_cirkd_pixel_pairs_take_raw_features_and_average_pool_only_large_maps():
+    """Raw features of different widths (the similarities stay within each network); a teacher map of another grid is
+    resized to the student's; 4×4 average pooling only when h and w reach pool_min_size (256 by default)."""
+    g = torch.Generator().manual_seed(1)
+    s8, t8 = torch.randn(2, 3, 8, 8, generator=g), torch.randn(2, 5, 8, 8, generator=g)
+    pooled = hand_pixel_pair(block_means(s8, 4), block_means(t8, 4), 0.1, range(2))
+    assert PixelPairContrastLoss(tau=0.1, pool_min_size=8)(s8, t8).item() == pytest.approx(pooled, rel=1e-5)
+    s, t = torch.randn(2, 3, 4, 4, generator=g), torch.randn(2, 5, 4, 4, generator=g)
+    unpooled = hand_pixel_pair(s, t, 0.1, range(2))
+    assert PixelPairContrastLoss(tau=0.1, pool_size=2, pool_min_size=5)(s, t).item() == pytest.approx(unpooled,
+                                                                                                     rel=1e-5)
+    assert PixelPairContrastLoss(tau=0.1)(s, t).item() == pytest.approx(unpooled, rel=1e-5)
+    # the first release's optional 2×2 average pooling, and a teacher at twice the student's resolution
+    v1 = PixelPairContrastLoss(tau=0.1, pool_size=2, pool_min_size=0)
+    assert v1(s, t).item() == pytest.approx(hand_pixel_pair(block_means(s, 2), block_means(t, 2), 0.1, range(2)),
+                                            rel=1e-5)
+    t_big = torch.randn(2, 5, 8, 8, generator=g)
+    assert PixelPairContrastLoss(tau=0.1)(s, t_big).item() == pytest.approx(
+        hand_pixel_pair(s, block_means(t_big, 2), 0.1, range(2)), rel=1e-5)  # bilinear 1/2 = 2×2 means
+    with pytest.raises(ValueError, match='same batch'):
+        PixelPairContrastLoss()(s, t[:1])
 
 
 def test_every_loss_is_fp32_and_teacher_gets_no_gradient_under_autocast():
@@ -260,7 +310,7 @@ def _ddp_worker(rank: int, world: int, tmp: str) -> None:
         b = data['s'].shape[0] // world
         s = data['s'][rank * b:(rank + 1) * b].clone().requires_grad_(True)
         t, gt = data['t'][rank * b:(rank + 1) * b], data['gt'][rank * b:(rank + 1) * b]
-        pixel = PixelPairContrastLoss(tau=0.1, pool_size=2)(s, t)
+        pixel = PixelPairContrastLoss(tau=0.1, pool_size=2, pool_min_size=0)(s, t)
         region = PixelRegionContrastLoss(tau=0.1)(s, t, gt)
         (pixel + region).backward()
         torch.save(dict(pixel=pixel.item(), region=region.item(), grad=s.grad), osp.join(tmp, f'rank{rank}.pt'))
@@ -284,7 +334,7 @@ def test_cirkd_gather_under_two_process_ddp_matches_the_whole_batch(tmp_path):
                 p.kill()
             pytest.fail('the 2-process gloo workers did not finish within 120 s')
     ranks = [torch.load(str(tmp_path / f'rank{r}.pt')) for r in range(2)]
-    whole_pixel = PixelPairContrastLoss(tau=0.1, pool_size=2)(s, t).item()
+    whole_pixel = PixelPairContrastLoss(tau=0.1, pool_size=2, pool_min_size=0)(s, t).item()
     whole_region = PixelRegionContrastLoss(tau=0.1)(s, t, gt).item()
     # DDP averages over ranks: the mean of the per-rank losses is the loss of the concatenated batch
     assert sum(r['pixel'] for r in ranks) / 2 == pytest.approx(whole_pixel, rel=1e-5)
@@ -311,7 +361,7 @@ def test_teacher_head_runs_only_when_a_loss_reads_teacher_logits(city_root, tmp_
     cfg = tiny_cfg(None, city_root, str(tmp_path / 'w'),
                    config=REPO / 'configs/baselines/fitnet_segformer-b2_segformer-b0_city.py')
     # a T.logits recorder that no loss reads: dropped, the teacher stops after its backbone
-    unread = copy.deepcopy(cfg.model)
+    unread = expanded(cfg.model)
     unread.teacher_recorders['logits'] = logits
     model = MODELS.build(unread)
     assert 'T.logits' not in model.recorders and model._teacher_heads == []
@@ -330,45 +380,71 @@ def test_teacher_head_runs_only_when_a_loss_reads_teacher_logits(city_root, tmp_
 
 # ----------------------------------------------------------------------------- configs
 def _tiny_pair(cfg: Config, pair: str):
-    """Tiny student and teacher of the pair's architectures (no downloads)."""
-    if pair.startswith('deeplabv3'):
-        student = tiny_deeplabv3(cfg.model.student.data_preprocessor)
-        teacher = copy.deepcopy(student)
-        teacher['backbone'].update(stem_channels=16, base_channels=16)  # 16..128 channels, like R101's wider stages
-        teacher['decode_head'].update(in_channels=128, channels=32)
-        for m in (student, teacher):
-            m['data_preprocessor']['size'] = (32, 32)
+    """Tiny student and teacher of the pair's architectures (no downloads); the teacher is the wider one."""
+    from mmseg_transkd.utils import load_config
+
+    def tiny(kind: str, wide: bool) -> dict:
+        if kind.startswith('deeplabv3'):
+            m = tiny_deeplabv3(cfg.model.student.data_preprocessor)
+            if wide:  # 16..128 channels, like R101's wider stages
+                m['backbone'].update(stem_channels=16, base_channels=16)
+                m['decode_head'].update(in_channels=128, channels=32)
+        else:
+            mit = cfg.model.student if kind == s_kind else load_config(cfg.model.teacher.config).model
+            m = shrink_mit(copy.deepcopy(mit.to_dict()), *((16, [1, 2, 1, 1], 32) if wide else (8, [1, 1, 1, 1], 16)))
+            m['data_preprocessor'] = copy.deepcopy(cfg.model.student.data_preprocessor.to_dict())
+        m['data_preprocessor']['size'] = (32, 32)
+        return m
+
+    t_kind, s_kind = pair.split('_')
+    return tiny(s_kind, False), tiny(t_kind, True)
+
+
+def _check_pair_recipe(cfg: Config, pair: str) -> None:
+    crop = [p for p in cfg.train_dataloader.dataset.pipeline if p.type == 'RandomCrop'][0].crop_size
+    teacher, student = pair.split('_')
+    assert cfg.model.teacher.config == {
+        'deeplabv3-r101': 'mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+        'segformer-b2': 'mmseg::segformer/segformer_mit-b2_8xb1-160k_cityscapes-1024x1024.py',
+        'segformer-b4': 'mmseg::segformer/segformer_mit-b4_8xb1-160k_cityscapes-1024x1024.py'}[teacher]
+    opt = cfg.optim_wrapper.optimizer
+    if student == 'deeplabv3-r18':  # CIRKD's CNN recipe
+        assert cfg.model.student.backbone.depth == 18
+        assert cfg.model.student.pretrained == 'open-mmlab://resnet18_v1c'
+        assert crop == (512, 1024) and cfg.train_dataloader.batch_size == 2  # x 8 GPUs = 16
+        assert opt.type == 'SGD' and opt.lr == 0.02
+        assert cfg.train_cfg.max_iters == 40000 and cfg.param_scheduler[0].end == 40000
     else:
-        student = shrink_mit(copy.deepcopy(cfg.model.student.to_dict()), 8, [1, 1, 1, 1], 16)
-        teacher = shrink_mit(copy.deepcopy(cfg.model.student.to_dict()), 16, [1, 2, 1, 1], 32)
-        for m in (student, teacher):
-            m['data_preprocessor']['size'] = (32, 32)
-    return student, teacher
+        assert cfg.model.student.backbone.embed_dims == 32 and crop == (1024, 1024)
+        if teacher == 'deeplabv3-r101':  # HeteroAKD's pair: CIRKD's SegFormer recipe, as its HeteroAKD config
+            assert opt.type == 'AdamW' and opt.lr == 2e-4 and opt.weight_decay == 1e-4
+            assert 'paramwise_cfg' not in cfg.optim_wrapper and cfg.train_dataloader.batch_size == 1
+            assert [(s.type, s.power, s.end) for s in cfg.param_scheduler] == [('PolyLR', 0.9, 160000)]
+        else:  # TransKD's pair: mmseg's own SegFormer recipe
+            assert opt.type == 'AdamW' and opt.lr == 6e-5 and cfg.optim_wrapper.paramwise_cfg.custom_keys.head
 
 
-@pytest.mark.parametrize('pair', PAIRS)
+@pytest.mark.parametrize('pair', sorted(PAIRS))
 def test_every_shipped_baseline_config_builds_and_trains_one_step_on_tiny_models(pair):
-    """All 11 configs of a pair: the config's recipe keys, then its recorders/connectors/losses on tiny networks of the
-    pair's architectures (the full-size networks are built once per pair in the next test, for time)."""
+    """Every config of a pair (11 on the homogeneous pairs, 6 on HeteroAKD's heterogeneous ones): the config's recipe
+    keys and weights, then its recorders/connectors/losses on tiny networks of the pair's architectures (the full-size
+    networks are built in the next test, for time; on the heterogeneous pairs only ``HETERO_BUILT``)."""
     from test_distiller import fake_batch
-    for method in METHODS:
+    for method in PAIRS[pair]:
         cfg = Config.fromfile(str(REPO / f'configs/baselines/{method}_{pair}_city.py'))
         assert cfg.custom_imports.imports == ['mmseg_transkd']
         assert cfg.model.type == 'DistillSegmentor'
         assert cfg.model.teacher.checkpoint.startswith('https://download.openmmlab.com/mmsegmentation/v0.5/')
-        crop = [p for p in cfg.train_dataloader.dataset.pipeline if p.type == 'RandomCrop'][0].crop_size
-        if pair.startswith('deeplabv3'):
-            assert cfg.model.teacher.config == 'mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py'
-            assert cfg.model.student.backbone.depth == 18
-            assert cfg.model.student.pretrained == 'open-mmlab://resnet18_v1c'
-            assert crop == (512, 1024) and cfg.train_dataloader.batch_size == 2  # x 8 GPUs = 16
-            assert cfg.optim_wrapper.optimizer.type == 'SGD' and cfg.optim_wrapper.optimizer.lr == 0.02
-            assert cfg.train_cfg.max_iters == 40000 and cfg.param_scheduler[0].end == 40000
-        else:
-            assert cfg.model.teacher.config == 'mmseg::segformer/segformer_mit-b2_8xb1-160k_cityscapes-1024x1024.py'
-            assert cfg.model.student.backbone.embed_dims == 32 and crop == (1024, 1024)
+        _check_pair_recipe(cfg, pair)
+        losses_cfg = expanded(cfg.model).distill_losses
+        for name, weight in WEIGHTS.get(method, {}).items():
+            assert losses_cfg[name].loss_weight == weight, (method, name)
+        if method == 'ifvd':
+            assert losses_cfg.loss_pi.class_reduction == 'mean'
+        if PAIRS[pair] is HETERO_METHODS and method not in HETERO_BUILT:
+            continue
         student, teacher = _tiny_pair(cfg, pair)
-        model_cfg = copy.deepcopy(cfg.model)
+        model_cfg = expanded(cfg.model)
         model_cfg['student'] = student  # item assignment replaces; ConfigDict.update would merge
         model_cfg['teacher'] = dict(config=teacher, checkpoint='', load_checkpoint=False)
         model_cfg['data_preprocessor'] = copy.deepcopy(student['data_preprocessor'])
@@ -376,7 +452,7 @@ def test_every_shipped_baseline_config_builds_and_trains_one_step_on_tiny_models
         if 'loss_adv' in model_cfg.distill_losses:
             model_cfg.distill_losses.loss_adv['channels'] = (8, 16)  # a tiny critic for tiny networks
         model = MODELS.build(model_cfg).train()
-        assert set(model.distill_losses) == set(cfg.model.distill_losses), method
+        assert set(model.distill_losses) == set(model_cfg.distill_losses), method
         data = model.data_preprocessor(fake_batch(hw=(32, 32)), True)
         losses = model.loss(**data)
         terms = {k: v for k, v in losses.items() if k.split('.')[0] in model.distill_losses}  # loss_adv.d / .g

@@ -64,3 +64,65 @@ def test_real_pair_builds_with_spec_sizes(variant, b2_checkpoint):
     tensors, _ = model.distill_tensors(torch.randn(2, 3, 64, 64))
     for name, loss in model.distill_losses.items():
         assert torch.isfinite(loss(**{a: tensors[r] for a, r in model._loss_inputs[name].items()}))
+
+
+# ----------------------------------------------------------------------------- shipped hyper-parameters
+@pytest.fixture
+def fast_mmseg_bases(monkeypatch):
+    """Config.fromfile re-parses mmseg's 100+ model-zoo metafiles for every ``mmseg::`` base; parse each once."""
+    import functools
+
+    import mmengine.config.utils as config_utils
+    monkeypatch.setattr(config_utils, 'load', functools.lru_cache(maxsize=None)(config_utils.load))
+
+
+def test_shipped_transkd_configs_carry_the_papers_loss_settings(fast_mmseg_bases):
+    """Every TransKD config (mmseg recipe and paper protocol): HCL on the CSF outputs with pyramid levels (4, 2, 1)
+    and weight 1 (or, in the CWD variant, CWD with tau 1, channel norm, weight 1: the release's CWloss defaults) and
+    the patch-embedding MSE with stage weights (0.1, 0.1, 0.5, 1.0) (spec §2.2-2.5; the single-stage PEA ablations
+    weight their one stage 1.0), so a typo in any of them fails."""
+    import glob
+
+    from tiny import REPO, expanded
+    files = sorted(glob.glob(str(REPO / 'configs/transkd/*.py'))) + sorted(
+        glob.glob(str(REPO / 'configs/transkd_paper/transkd-*.py')))
+    assert len(files) >= 20
+    seen_cwd = 0
+    for path in files:
+        losses = expanded(Config.fromfile(path).model).distill_losses
+        name = path.split('configs/')[-1]
+        pea = losses.loss_pea
+        stage_weights = (1.0, ) if '-pea-stage' in name else (0.1, 0.1, 0.5, 1.0)
+        assert (pea.type, tuple(pea.stage_weights), pea.loss_weight) == ('StageMSELoss', stage_weights, 1.0), name
+        assert pea.inputs.preds_T == 'T.embeds', name
+        if 'loss_cwd' in losses:
+            cwd = losses.loss_cwd
+            assert (cwd.type, cwd.tau, cwd.norm, cwd.loss_weight) == ('ChannelWiseDivergence', 1.0, 'channel', 1.0), \
+                name
+            assert set(losses) == {'loss_cwd', 'loss_pea'} and cwd.inputs.preds_S == 'C.csf', name
+            seen_cwd += 1
+        else:
+            hcl = losses.loss_csf
+            assert (hcl.type, tuple(hcl.levels), hcl.loss_weight) == ('HCLoss', (4, 2, 1), 1.0), name
+            assert set(losses) == {'loss_csf', 'loss_pea'} and hcl.inputs.preds_S == 'C.csf', name
+    assert seen_cwd == 1
+
+
+def test_shipped_cwd_baselines_use_the_cwd_papers_segmentation_setting(fast_mmseg_bases):
+    """CWD as a baseline (Shu et al. 2021, segmentation): logits, tau 4, lambda 3, channel distributions; the
+    feature term of the cwd-feat configs at CIRKD's feature weight, lambda 50, tau 4."""
+    import glob
+
+    from tiny import REPO, expanded
+    files = sorted(glob.glob(str(REPO / 'configs/baselines/cwd*.py')))
+    assert len(files) == 8 and sum('cwd-feat' in f for f in files) == 2
+    for path in files:
+        losses = expanded(Config.fromfile(path).model).distill_losses
+        assert set(losses) == ({'loss_cwd', 'loss_cwd_feat'} if 'cwd-feat' in path else {'loss_cwd'}), path
+        for key, weight in (('loss_cwd', 3.0), ('loss_cwd_feat', 50.0)):
+            if key not in losses:
+                continue
+            cwd = losses[key]
+            assert (cwd.type, cwd.tau, cwd.norm, cwd.loss_weight) == ('ChannelWiseDivergence', 4.0, 'channel', weight), \
+                (path, key)
+        assert losses.loss_cwd.inputs == dict(preds_S='S.logits', preds_T='T.logits'), path

@@ -69,37 +69,41 @@ def test_generated_data_reads_through_mmseg_cityscapes(tmp_path):
 
 def run_quickstart(work, data):
     cmd = [sys.executable, 'tools/quickstart.py', '--work-dir', work, '--data-root', data, '--train', '6', '--val',
-           '3', '--teacher-iters', '8', '--student-iters', '4', '--log-interval', '2', '--grid-images', '2']
+           '3', '--teacher-iters', '8', '--student-iters', '4', '--seeds', '0', '--noise-seeds',
+           '--log-interval', '2', '--grid-images', '2']
     env = dict(__import__('os').environ, PATH=ENV_PATH + ':' + __import__('os').environ.get('PATH', ''))
-    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900, env=env)
 
 
 def test_shortened_quickstart_end_to_end_and_reuse(tmp_path):
+    """One seed per run (the full quickstart runs two, and a third for the student alone; tests/test_compare.py
+    checks the intervals and the noise statement on two seeds)."""
     work, data = str(tmp_path / 'qs'), str(tmp_path / 'data')
     res = run_quickstart(work, data)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     out = res.stdout
-    names = ['teacher (MiT-B2 layout)', 'student alone (MiT-B0 layout)', '+ TransKD-Base', '+ TransKD-GL',
-             '+ TransKD-EA']
-    for name in names:
-        row = next(line for line in out.splitlines() if line.startswith(name))
-        miou = float(row.split()[-5])
-        assert 0.0 <= miou <= 100.0
-    # the four students share the deployable size: the connectors are training-only
-    params = {re.split(r'\s{2,}', line)[1] for line in out.splitlines() if line.startswith(tuple(names[1:]))}
-    assert len(params) == 1
-    assert 'mIoU change over the student alone' in out
+    methods = ['KD (Hinton, T=1)', 'TransKD-Base', 'TransKD-GL', 'TransKD-EA']
+    assert re.search(r'^student alone\s+0\s+\d+\.\d\d\s+—\s+—\s+reference', out, re.M)
+    for name in methods:
+        assert re.search(rf'^{re.escape(name)}\s+0\s+\d+\.\d\d\s+[-+]\d+\.\d\d \(n=1\)\s+—\s+one seed', out, re.M)
+        assert f'- {name}: ' in out and 'from a single seed' in out
+    assert 'student alone: the reference (one seed: its seed-to-seed noise is unknown)' in out
+    # the teacher and one row for every student: they share the deployable size (the connectors are training-only)
+    teacher = re.findall(r'^teacher \(MiT-B2 layout\)\s+([\d,]+)\s', out, re.M)
+    student = re.findall(r'^student \(MiT-B0 layout\): alone and every distilled student\s+([\d,]+)\s', out, re.M)
+    assert len(teacher) == len(student) == 1 and int(teacher[0].replace(',', '')) > int(student[0].replace(',', ''))
     report = open(osp.join(work, 'report.md')).read()
     assert 'synthetic' in report and '![loss curves](loss_curves.png)' in report
-    assert all(n in report for n in names)
-    for png in ('loss_curves.png', 'predictions.png'):
+    assert '![comparison](comparison.png)' in report and 'paired t interval' in report
+    assert all(n in report for n in ['student alone'] + methods)
+    for png in ('loss_curves.png', 'predictions.png', 'comparison.png'):
         img = cv2.imread(osp.join(work, png))
         assert img is not None and img.shape[0] > 200 and img.shape[1] > 800
     assert osp.isfile(osp.join(work, 'teacher', 'teacher.pth'))
 
     again = run_quickstart(work, data)
     assert again.returncode == 0
-    assert again.stdout.count('reusing the finished run') == 5 and 'data: reusing' in again.stdout
+    assert again.stdout.count('reusing the finished run') == 6 and 'data: reusing' in again.stdout
 
 
 def test_get_flops_reports_each_component_under_both_counters():

@@ -8,7 +8,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmengine.structures import PixelData
 
-from tiny import tiny_cfg, write_teacher_checkpoint
+from tiny import expanded, tiny_cfg, write_teacher_checkpoint
 
 
 def build(variant, city_root, tmp_path, **overrides):
@@ -108,18 +108,58 @@ def test_student_only_loads_a_distillation_checkpoint(city_root, tmp_path):
         student_only.loss(x, [])
 
 
-def test_teacher_input_is_renormalised_when_preprocessors_differ(city_root, tmp_path):
+@pytest.mark.parametrize('teacher_bgr_to_rgb', [True, False])
+def test_teacher_input_is_renormalised_when_preprocessors_differ(teacher_bgr_to_rgb, city_root, tmp_path):
+    """End to end: the tensor entering the teacher's backbone is what the teacher's own preprocessor makes of the raw
+    image, also when only the student converts BGR to RGB."""
     cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
     teacher = copy.deepcopy(cfg.model.teacher.config)
-    teacher['data_preprocessor'].update(mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0])
+    teacher['data_preprocessor'].update(mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0],
+                                        bgr_to_rgb=teacher_bgr_to_rgb)
     ckpt = write_teacher_checkpoint(teacher, str(tmp_path / 't.pth'))
     model = MODELS.build(dict(copy.deepcopy(cfg.model), teacher=dict(config=teacher, checkpoint=ckpt)))
+    assert model.data_preprocessor.channel_conversion  # the student (SegFormer config) converts BGR to RGB
     seen = []
     model.teacher.backbone.register_forward_pre_hook(lambda m, args: seen.append(args[0]))
-    raw = torch.rand(1, 3, 64, 64) * 255
-    s_in = (raw - model.data_preprocessor.mean) / model.data_preprocessor.std
+    raw = torch.randint(0, 256, (3, 64, 64)).float()  # as loaded (BGR)
+    s_in = model.data_preprocessor(dict(inputs=[raw]), False)['inputs']
     model._teacher_forward(s_in)
-    torch.testing.assert_close(seen[0], raw / 255, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(seen[0], model.teacher.data_preprocessor(dict(inputs=[raw]), False)['inputs'],
+                               rtol=1e-5, atol=1e-5)
+    expected = raw / 255 if not teacher_bgr_to_rgb else raw.flip(0) / 255
+    torch.testing.assert_close(seen[0][0], expected, rtol=1e-5, atol=1e-5)
+
+
+NORMS = {'imagenet': dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]),
+         'unit': dict(mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0]),
+         'caffe': dict(mean=[103.53, 116.28, 123.675], std=[1.0, 1.0, 1.0]),
+         'none': dict(mean=None, std=None)}
+
+
+def test_teacher_normalisation_matches_the_teachers_preprocessor_for_every_combination():
+    """Every (student, teacher) pair of BGR->RGB conversion and normalisation: the map from the student's network
+    input gives exactly the teacher's own SegDataPreProcessor output on the raw image."""
+    from itertools import product
+
+    from mmseg.models import SegDataPreProcessor
+
+    from mmseg_transkd.models.distillers.distill_segmentor import DistillSegmentor
+    raw = torch.randint(0, 256, (3, 4, 5)).float()
+    raw[:, 0, 0] = torch.tensor([10.0, 100.0, 200.0])  # B, G, R as cv2 loads them
+    for s_conv, t_conv, s_norm, t_norm in product([True, False], [True, False], NORMS, NORMS):
+        s_pre = SegDataPreProcessor(bgr_to_rgb=s_conv, **NORMS[s_norm])
+        t_pre = SegDataPreProcessor(bgr_to_rgb=t_conv, **NORMS[t_norm])
+        x_s = s_pre(dict(inputs=[raw]), False)['inputs']
+        x_t = DistillSegmentor._to_teacher_input(x_s, DistillSegmentor._teacher_normalisation(s_pre, t_pre))
+        torch.testing.assert_close(x_t, t_pre(dict(inputs=[raw]), False)['inputs'], rtol=1e-5, atol=1e-4,
+                                   msg=f'student bgr_to_rgb={s_conv} {s_norm}, teacher bgr_to_rgb={t_conv} {t_norm}')
+    # the issue's example: RGB ImageNet student, BGR teacher with mean 0 / std 255
+    s_pre = SegDataPreProcessor(bgr_to_rgb=True, **NORMS['imagenet'])
+    t_pre = SegDataPreProcessor(bgr_to_rgb=False, **NORMS['unit'])
+    x_t = DistillSegmentor._to_teacher_input(s_pre(dict(inputs=[raw]), False)['inputs'],
+                                             DistillSegmentor._teacher_normalisation(s_pre, t_pre))
+    torch.testing.assert_close(x_t[0, :, 0, 0], torch.tensor([10.0, 100.0, 200.0]) / 255)  # not (0.112, .., 0.700)
+    assert DistillSegmentor._teacher_normalisation(s_pre, s_pre) is None  # equal preprocessing: no extra work
 
 
 def test_missing_teacher_checkpoint_is_named(city_root, tmp_path):
@@ -135,6 +175,68 @@ def test_wrong_teacher_checkpoint_is_named(city_root, tmp_path):
     cfg.model.teacher.checkpoint = write_teacher_checkpoint(other, str(tmp_path / 'student.pth'))
     with pytest.raises(RuntimeError, match=r'model\.teacher\.checkpoint: .* does not fit the teacher'):
         MODELS.build(cfg.model)
+
+
+def _truncated_file(path):
+    torch.save({'state_dict': {'w': torch.zeros(256)}}, path)
+    with open(path, 'r+b') as f:
+        f.truncate(f.seek(0, 2) // 2)
+
+
+@pytest.mark.parametrize('make,message', [
+    (_truncated_file, r'is not a usable checkpoint \(truncated or corrupt'),
+    (lambda p: open(p, 'w').write('<html>404 Not Found</html>'), r'is not a usable checkpoint \(not a readable torch '
+                                                                 r'checkpoint'),
+    (lambda p: torch.save([torch.zeros(2)], p), r'holds no model weights .*got a list'),
+    (lambda p: torch.save({'epoch': 3, 'lr': 0.1}, p), r'holds no model weights .*got a dict with keys'),
+])
+def test_unusable_teacher_file_is_named(make, message, city_root, tmp_path):
+    """A truncated download, an HTML error page saved as .pth, a torch file without weights: one message naming the
+    key and the file, before anything is trained."""
+    cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
+    path = str(tmp_path / 'teacher.pth')
+    make(path)
+    cfg.model.teacher.checkpoint = path
+    with pytest.raises(ValueError, match=r'model\.teacher\.checkpoint: ".*teacher\.pth" ' + message):
+        MODELS.build(cfg.model)
+
+
+def _fragment(path: str, name: str) -> dict:
+    from mmseg_transkd.models.distillers.recipes import fragment
+    return copy.deepcopy(fragment(path[:-len('.py')])[name].to_dict())
+
+
+def _heteroakd_without_kd() -> dict:
+    fragment = _fragment('heteroakd.py', 'heteroakd')
+    del fragment['distill_losses']['loss_kd']  # so that the HeteroAKD loss itself must notice
+    return fragment
+
+
+def _pdd() -> dict:
+    fragment = _fragment('c2vkd.py', 'recorders')
+    fragment['teacher_recorders'] = dict(logits=fragment['teacher_recorders']['logits'])
+    return dict(fragment, distill_losses=dict(loss_pdd=_fragment('c2vkd.py', 'pdd_loss')))
+
+
+@pytest.mark.parametrize('fragment,name,loss', [
+    (lambda: _fragment('baselines.py', 'kd'), 'loss_kd', 'PixelKLDivergence'),
+    (lambda: _fragment('baselines.py', 'cwd'), 'loss_cwd', 'ChannelWiseDivergence'),
+    (lambda: _fragment('baselines.py', 'dist'), 'loss_dist', 'DISTLoss'),
+    (_pdd, 'loss_pdd', 'PixelDecoupledKD'),
+    (_heteroakd_without_kd, 'loss_hakd', 'HeteroAKDLoss'),
+])
+def test_logit_losses_refuse_a_teacher_with_other_classes_at_build(fragment, name, loss, city_root, tmp_path):
+    """The shipped KD, CWD, DIST, PDD and HeteroAKD settings with a 21-class teacher for a 19-class student."""
+    cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
+    teacher = copy.deepcopy(cfg.model.teacher.config)
+    teacher['decode_head']['num_classes'] = 21
+    model = dict(type='DistillSegmentor', student=cfg.model.student,
+                 teacher=dict(config=teacher, checkpoint=write_teacher_checkpoint(teacher, str(tmp_path / 't.pth'))),
+                 **fragment())
+    what = '19 classes but the teacher.s have 21' if loss != 'ChannelWiseDivergence' else \
+        '19 channels but the teacher 21 .*for logits \\(classes\\), use a teacher with the student.s classes'
+    with pytest.raises(ValueError, match=rf'model\.distill_losses\.{name} \({loss}\): .*{what}'):
+        MODELS.build(model)
 
 
 def _fewer_stages(teacher: dict) -> None:
@@ -161,11 +263,11 @@ def test_pair_mismatch_fails_at_build_naming_both_sides(change, message, city_ro
 
 def test_unknown_reference_and_bad_loss_name(city_root, tmp_path):
     cfg = tiny_cfg('base', city_root, str(tmp_path / 'w'))
-    bad = copy.deepcopy(cfg.model)
+    bad = expanded(cfg.model)
     bad.connectors.pea.inputs = ['S.embedz']
     with pytest.raises(ValueError, match=r'model\.connectors\.pea\.inputs: unknown tensor reference "S\.embedz"'):
         MODELS.build(bad)
-    bad = copy.deepcopy(cfg.model)
+    bad = expanded(cfg.model)
     bad.distill_losses['pea_term'] = bad.distill_losses.pop('loss_pea')
     with pytest.raises(ValueError, match='must contain "loss"'):
         MODELS.build(bad)

@@ -22,27 +22,66 @@ def bce(z, y):
     return -(y * math.log(sig(z)) + (1 - y) * math.log(1 - sig(z)))
 
 
-def hand_heteroakd(zs, zt, label, tau):
-    """Eqs. of seeds.md §2.2 for one pixel, by hand."""
+def hand_mix(zs, zt, label):
+    """KMM and KEM of seeds.md §2.2 for one pixel, by hand: (importance E per class, Z_mix)."""
     y = [1.0 if c == label else 0.0 for c in range(len(zs))]
     h_s = [bce(z, t) for z, t in zip(zs, y)]
     h_t = [bce(z, t) for z, t in zip(zt, y)]
     share = [hs / (ht + hs + 1e-6) for hs, ht in zip(h_s, h_t)]
     z_mix = [a * t + (1 - a) * s for a, t, s in zip(share, zt, zs)]
-    importance = [hs + max(0.0, hs - bce(zm, t)) for hs, zm, t in zip(h_s, z_mix, y)]
-    w = softmax(importance)
+    return [hs + max(0.0, hs - bce(zm, t)) for hs, zm, t in zip(h_s, z_mix, y)], z_mix
+
+
+def hand_soft_ce(zs, z_mix, tau):
+    """−softmax(Z_mix / T)_c · log softmax(Z_s / T)_c per class."""
     p = softmax([z / tau for z in z_mix])
-    log_q = [math.log(q) for q in softmax([z / tau for z in zs])]
-    return tau ** 2 * sum(wc * -pc * lq for wc, pc, lq in zip(w, p, log_q))
+    return [-pc * math.log(q) for pc, q in zip(p, softmax([z / tau for z in zs]))]
 
 
-@pytest.mark.parametrize('tau', [1.0, 4.0])
-def test_heteroakd_hand_computed(tau):
+def hand_heteroakd(zs, zt, label, tau):
+    """Eq. 10 for one pixel, by hand: T² · Σ_c W_c · CE_c."""
+    importance, z_mix = hand_mix(zs, zt, label)
+    return tau ** 2 * sum(wc * ce for wc, ce in zip(softmax(importance), hand_soft_ce(zs, z_mix, tau)))
+
+
+@pytest.mark.parametrize('tau,class_reduction,t_squared', [(1.0, 'sum', True), (4.0, 'sum', True),
+                                                           (4.0, 'mean', False), (2.0, 'mean', True)])
+def test_heteroakd_hand_computed(tau, class_reduction, t_squared):
     zs, zt = [[0.5, -0.5, 0.2], [1.5, 0.0, -1.0]], [[2.0, 1.0, -3.0], [-1.0, 0.5, 2.5]]
     labels = [0, 2]
     expected = sum(hand_heteroakd(s, t, y, tau) for s, t, y in zip(zs, zt, labels)) / 2
-    loss = HeteroAKDLoss(tau=tau)(pixels(zs), pixels(zt), torch.tensor([[labels]]))
-    assert loss.item() == pytest.approx(expected, rel=1e-5)
+    expected = expected / (3 if class_reduction == 'mean' else 1) / (1 if t_squared else tau ** 2)
+    loss = HeteroAKDLoss(tau=tau, class_reduction=class_reduction, t_squared=t_squared)
+    assert loss(pixels(zs), pixels(zt), torch.tensor([[labels]])).item() == pytest.approx(expected, rel=1e-5)
+    if class_reduction == 'mean' and not t_squared:  # the element-mean reading: default / (K·T²)
+        default = HeteroAKDLoss(tau=tau)(pixels(zs), pixels(zt), torch.tensor([[labels]]))
+        assert default.item() == pytest.approx(3 * tau ** 2 * expected, rel=1e-5)
+
+
+@pytest.mark.parametrize('class_reduction', ['sum', 'mean'])
+def test_heteroakd_spatial_weights_hand_computed(class_reduction):
+    """weight_dim='spatial': per image and class, a softmax of E over the valid pixels weighs the soft CE; Σ over
+    those pixels, then Σ (or mean) over classes, mean over images, × T²."""
+    tau = 2.0
+    zs = [[[0.5, -0.5], [1.5, 0.0], [0.2, 0.3]], [[-1.0, 2.0], [0.0, 0.0], [3.0, -1.0]]]  # 2 images × 3 pixels × K=2
+    zt = [[[2.0, 1.0], [-1.0, 0.5], [0.0, 4.0]], [[1.0, 1.0], [2.0, -2.0], [-3.0, 0.5]]]
+    labels = [[0, 1, 255], [1, 1, 0]]
+    total = 0.0
+    for img in range(2):
+        valid = [p for p in range(3) if labels[img][p] != 255]
+        mixed = {p: hand_mix(zs[img][p], zt[img][p], labels[img][p]) for p in valid}
+        per_class = []
+        for c in range(2):
+            w = softmax([mixed[p][0][c] for p in valid])
+            per_class.append(sum(wp * hand_soft_ce(zs[img][p], mixed[p][1], tau)[c] for wp, p in zip(w, valid)))
+        total += sum(per_class) / (2 if class_reduction == 'mean' else 1)
+    expected = tau ** 2 * total / 2
+    z_s = torch.cat([pixels(v) for v in zs])
+    z_t = torch.cat([pixels(v) for v in zt])
+    loss = HeteroAKDLoss(tau=tau, weight_dim='spatial', class_reduction=class_reduction)
+    assert loss(z_s, z_t, torch.tensor(labels)[:, None]).item() == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match='class_reduction'):
+        HeteroAKDLoss(class_reduction='none')
 
 
 def test_kmm_leans_to_whoever_errs_less():
@@ -129,6 +168,33 @@ def test_shipped_configs_build_with_projectors_from_the_networks(name, monkeypat
     assert model.connectors.proj_s.projs[0].conv.out_channels == model.connectors.proj_t.projs[0].conv.out_channels == k
     assert set(model.distill_losses) == {'loss_kd', 'loss_hakd', 'loss_proj_s', 'loss_proj_t'}
     assert model.distill_losses.loss_kd.loss_weight == 0.1 and model.distill_losses.loss_hakd.tau == 4.0
+    check_recipe(cfg, segformer_student=c_s == 256)
+
+
+def check_recipe(cfg: Config, segformer_student: bool) -> None:
+    """CIRKD's recipes (issue 16): SegFormer students plain AdamW 2e-4 / wd 1e-4 / poly 0.9 at 8 x 1, no head lr
+    multiplier or warm-up; CNN students SGD 0.02 / wd 1e-4 / poly 0.9, 40k iterations at 8 x 2."""
+    opt, sched = cfg.optim_wrapper, cfg.param_scheduler
+    assert '_delete_' not in opt and 'paramwise_cfg' not in opt and len(sched) == 1
+    assert sched[0].type == 'PolyLR' and sched[0].power == 0.9 and sched[0].end == cfg.train_cfg.max_iters
+    if segformer_student:
+        assert opt.optimizer.type == 'AdamW' and opt.optimizer.lr == 2e-4 and opt.optimizer.weight_decay == 1e-4
+        assert cfg.train_dataloader.batch_size == 1
+    else:
+        assert opt.optimizer.type == 'SGD' and opt.optimizer.lr == 0.02 and opt.optimizer.weight_decay == 1e-4
+        assert cfg.train_dataloader.batch_size == 2 and cfg.train_cfg.max_iters == 40000
+
+
+def test_mit_b4_deeplabv3_teacher_trains_with_a_transformer_recipe():
+    cfg = Config.fromfile(str(REPO / 'configs/heteroakd/deeplabv3-mitb4_deeplabv3-mbv2_teacher_city.py'))
+    assert cfg.model.backbone.type == 'MixVisionTransformer' and cfg.model.backbone.num_layers == [3, 8, 27, 3]
+    assert cfg.model.decode_head.type == 'ASPPHead' and cfg.model.auxiliary_head.type == 'FCNHead'
+    opt = cfg.optim_wrapper
+    assert opt.optimizer.type == 'AdamW' and opt.optimizer.lr == 6e-5 and opt.optimizer.weight_decay == 0.01
+    assert opt.paramwise_cfg.custom_keys.head.lr_mult == 10.0
+    assert [s.type for s in cfg.param_scheduler] == ['LinearLR', 'PolyLR'] and cfg.train_cfg.max_iters == 160000
+    student = Config.fromfile(str(REPO / 'configs/heteroakd/deeplabv3-mitb4_deeplabv3-mbv2_city.py'))
+    assert student.model.teacher.checkpoint.endswith('teacher_city/iter_160000.pth')
 
 
 def test_runner_smoke_cnn_teacher_to_mit_student(city_root, tmp_path):

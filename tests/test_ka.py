@@ -5,17 +5,19 @@ import os.path as osp
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.runner import Runner
 from mmseg.registry import MODELS
 
 from mmseg_transkd.models.connectors.ka import (EncoderFileError, FeatureAutoencoder, FrozenEncoder, KAAdapter,
                                                 save_encoder)
+from mmseg_transkd.models.heads import MobileDeepLabHead
 from mmseg_transkd.models.losses import KAAdaptationLoss, KAAffinityLoss, PixelKLDivergence
 from mmseg_transkd.utils.benchmark import synthetic_batch
 from mmseg_transkd.models.losses.ka import affinity_mae_chunked, affinity_mae_naive, autoencoder_loss, cosine_affinity
 from hand import n_params, unit
-from tiny import CROP, REPO, tiny_deeplabv3plus, use_tiny_data, write_teacher_checkpoint
+from tiny import CROP, REPO, expanded, tiny_deeplabv3plus, use_tiny_data, write_teacher_checkpoint
 
 KA = REPO / 'configs/ka'
 STAGE1 = KA / 'ka-stage1_deeplabv3plus-r50-d8_city.py'
@@ -41,6 +43,8 @@ def test_adaptation_loss_hand_computed(reduction):
     expected = 50 * sum(per_pos) / 4
     got = KAAdaptationLoss(channel_reduction=reduction)(s, t)
     assert got.item() == pytest.approx(expected, rel=1e-5)
+    if reduction == 'sum':  # the default: the paper's norm, so beta = 50 is the paper's
+        assert KAAdaptationLoss()(s, t).item() == pytest.approx(expected, rel=1e-5)
     # per-position normalisation: scaling one position of either side changes nothing
     s2 = s.clone()
     s2[:, :, 0, 1] *= 7.0
@@ -87,12 +91,23 @@ def test_losses_resize_the_teacher_and_give_it_no_gradient():
         KAAdaptationLoss()(s, torch.randn(2, 3, 4, 8))
 
 
-def test_autoencoder_loss_hand_computed():
-    feat, recon = torch.tensor([[[[1.0, 2.0]]]]), torch.tensor([[[[0.5, 3.0]]]])
-    latent = torch.tensor([[[[-1.0]], [[2.0]]], [[[4.0]], [[0.0]]]])  # B = 2
-    mse, l1 = autoencoder_loss(feat, latent, recon, alpha=0.1)
-    assert mse.item() == pytest.approx((0.25 + 1.0) / 2)
-    assert l1.item() == pytest.approx(0.1 * (3.0 + 4.0) / 2)
+@pytest.mark.parametrize('reduction', ['mean', 'sum'])
+def test_autoencoder_loss_hand_computed(reduction):
+    """Both terms are per-sample sums over the batch mean; 'mean' divides both by C·H·W of φ_t (here 1·1·3), so the
+    ratio of the L1 term to the squared error is α, as in the paper, under either reduction."""
+    feat = torch.tensor([[[[1.0, 2.0, 0.0]]], [[[-1.0, 0.5, 2.0]]]])  # B = 2, C·H·W = 3
+    recon = torch.tensor([[[[0.5, 3.0, 0.0]]], [[[0.0, 0.5, 1.0]]]])
+    latent = torch.tensor([[[[-1.0]], [[2.0]]], [[[4.0]], [[0.0]]]])  # 2 latent elements per sample
+    sq = [0.25 + 1.0 + 0.0, 1.0 + 0.0 + 1.0]
+    l1 = [3.0, 4.0]
+    count = 3 if reduction == 'mean' else 1
+    rec, lat = autoencoder_loss(feat, latent, recon, alpha=0.1, reduction=reduction)
+    assert rec.item() == pytest.approx(sum(sq) / 2 / count)
+    assert lat.item() == pytest.approx(0.1 * sum(l1) / 2 / count)
+    if reduction == 'mean':
+        assert rec.item() == pytest.approx(F.mse_loss(recon, feat).item())
+    with pytest.raises(ValueError, match='reduction'):
+        autoencoder_loss(feat, latent, recon, reduction='none')
 
 
 def test_kd_on_the_teacher_grid_hand_computed():
@@ -129,6 +144,30 @@ def test_adapter_shapes_params_and_resize():
     assert fit([torch.randn(1, 320, 4, 8)], like=[torch.randn(1, 512, 16, 32)]).shape == (1, 512, 16, 32)
 
 
+def head_params(c_in: int, k: int, width: int = 256) -> int:
+    """TF-DeepLab's MobileNetV2 head: image-pooling 1x1 conv + 1x1 branch (C_in->256, no bias, BN), 1x1 projection
+    512->256 (no bias, BN), 1x1 classifier 256->K with bias."""
+    return 2 * (c_in * width + 2 * width) + (2 * width * width + 2 * width) + (width * k + k)
+
+
+def test_student_head_is_tf_deeplabs_mobilenet_v2_head():
+    torch.manual_seed(0)
+    head = MobileDeepLabHead(in_channels=320, in_index=3, channels=256, num_classes=19, dropout_ratio=0.1,
+                             norm_cfg=dict(type='BN', requires_grad=True), align_corners=False).eval()
+    assert n_params(head) == head_params(320, 19) == 301_331
+    assert head.bottleneck.conv.kernel_size == (1, 1) and len(head.aspp_modules) == 1
+    assert head.aspp_modules[0].conv.kernel_size == (1, 1) and head.conv_seg.kernel_size == (1, 1)
+    x = torch.randn(2, 320, 5, 7)
+    feats = [None, None, None, x]
+    # by hand: [GAP -> 1x1 conv-BN-ReLU, broadcast] ++ [1x1 conv-BN-ReLU] -> 1x1 conv-BN-ReLU -> (dropout) -> 1x1 conv
+    pooled = head.image_pool[1](x.mean(dim=(2, 3), keepdim=True)).expand(-1, -1, 5, 7)
+    proj = head.bottleneck(torch.cat([pooled, head.aspp_modules[0](x)], dim=1))
+    torch.testing.assert_close(head(feats), head.conv_seg(proj))
+    assert proj.shape == (2, 256, 5, 7) and (proj >= 0).all()
+    with pytest.raises(ValueError, match='dilations is fixed'):
+        MobileDeepLabHead(dilations=(1, 6), in_channels=8, channels=4, num_classes=2)
+
+
 def test_frozen_encoder_loads_checks_and_stays_frozen(tmp_path):
     torch.manual_seed(0)
     ae = FeatureAutoencoder(16, strides=(2, 1, 1))
@@ -163,7 +202,7 @@ def tiny_student(cfg: Config) -> None:
     s = cfg.model.student
     s.pop('pretrained', None)
     s.backbone.update(widen_factor=0.25, norm_cfg=dict(type='BN', requires_grad=True), init_cfg=None)
-    s.decode_head.update(in_channels=80, channels=80, norm_cfg=dict(type='BN', requires_grad=True))
+    s.decode_head.update(in_channels=80, channels=32, norm_cfg=dict(type='BN', requires_grad=True))
     s.test_cfg = dict(mode='whole')
     s.data_preprocessor['size'] = CROP
 
@@ -211,6 +250,7 @@ def test_stage1_trains_the_autoencoder_only_and_writes_the_encoder(stage1):
 
 def stage2_cfg(config, stage1, city_root, work_dir) -> Config:
     cfg = Config.fromfile(str(config))
+    cfg.model = expanded(cfg.model)
     tiny_student(cfg)
     cfg.model.teacher = dict(config=stage1['teacher'], checkpoint=stage1['ckpt'])
     cfg.model.data_preprocessor = copy.deepcopy(cfg.model.student.data_preprocessor)
@@ -263,9 +303,9 @@ def test_baselines_on_the_tiny_pair(config, keys, stage1, city_root, tmp_path):
     for key in keys:
         assert torch.isfinite(losses[key]) and losses[key].item() > 0
     if config == FITNET:  # the regressed student feature lives on the teacher's 1/4 grid with its 16 channels
-        tensors, _ = model.distill_tensors(inputs, model.student.extract_feat)
+        tensors, _ = model.distill_tensors(inputs)
         assert tensors['C.regress'].shape == tensors['T.feat'][0].shape == (2, 16, 16, 16)
-        assert tensors['S.feat'][-1].shape[-2:] == (4, 4)  # OS16
+        assert tensors['S.feat'][-1].shape == (2, 32, 4, 4)  # the head's projection, OS16
 
 
 # --------------------------------------------------------------------------------------------- shipped configs
@@ -298,21 +338,48 @@ def test_shipped_stage1_config_builds_the_real_teacher_tap():
 
 def test_shipped_configs_build_the_real_pair(real_encoder):
     cfg = Config.fromfile(str(STAGE2))
-    cfg.model.connectors.translate.encoder = real_encoder
+    cfg.merge_from_dict({'model.connectors.translate.encoder': real_encoder})
     model = MODELS.build(no_download(cfg.model))
     assert model.student.backbone.strides == (1, 2, 2, 2, 1, 1, 1) and not model.student.with_auxiliary_head
-    assert model.connectors.adapt.conv.conv.in_channels == 320 and model.connectors.adapt.conv.conv.out_channels == 256
-    assert n_params(model.connectors.adapt) == 9 * 320 * 256 + 2 * 256
-    assert n_params(model.connectors.affinity) == 9 * 320 * 256 + 256
+    assert model.connectors.adapt.conv.conv.in_channels == 256 and model.connectors.adapt.conv.conv.out_channels == 256
+    assert n_params(model.connectors.adapt) == 9 * 256 * 256 + 2 * 256
+    assert n_params(model.connectors.affinity) == 9 * 256 * 256 + 256
     assert model.distill_losses.loss_adapt.loss_weight == 50 and model.distill_losses.loss_affinity.loss_weight == 1
+    assert model.distill_losses.loss_adapt.channel_reduction == 'sum'  # the paper's form: beta = 50 as written
     with torch.no_grad():
-        tensors, _ = model.eval().distill_tensors(torch.randn(1, 3, 64, 128), model.student.extract_feat)
-    assert tensors['S.feat'][-1].shape == (1, 320, 4, 8)  # OS16 student
+        tensors, _ = model.eval().distill_tensors(torch.randn(1, 3, 64, 128))
+    assert tensors['S.feat'][-1].shape == (1, 256, 4, 8)  # phi_s: the head's 256-channel projection, OS16
     assert tensors['T.feat'][0].shape == (1, 512, 16, 32)  # DeepLabV3+ decoder feature, 1/4
     assert tensors['C.translate'].shape == tensors['C.adapt'].shape == (1, 256, 4, 8)
     kd = MODELS.build(no_download(Config.fromfile(str(KD)).model))
     assert kd.distill_losses.loss_kd.grid == 'teacher' and kd.distill_losses.loss_kd.tau == 4.0
     fit = MODELS.build(no_download(Config.fromfile(str(FITNET)).model))
     assert fit.connectors.regress.conv.conv.out_channels == 512
-    student = MODELS.build(Config.fromfile(str(KA / 'mobilenet-v2-os16_fcn_city.py')).model)
+    student = MODELS.build(Config.fromfile(str(KA / 'mobilenet-v2-os16_city.py')).model)
     assert n_params(student) == n_params(model.student)
+    assert isinstance(student.decode_head, MobileDeepLabHead) and n_params(student.decode_head) == head_params(320, 19)
+
+
+@pytest.mark.parametrize('dataset,teacher,classes,crop,mmseg_config', [
+    ('voc12aug', 'deeplabv3plus-r50-d8', 21, (512, 512), 'deeplabv3plus_r50-d8_4xb4-40k_voc12aug-512x512.py'),
+    ('context', 'deeplabv3plus-r101-d8', 60, (480, 480), 'deeplabv3plus_r101-d8_4xb4-40k_pascal-context-480x480.py')])
+def test_voc_and_context_pairs(dataset, teacher, classes, crop, mmseg_config):
+    """The paper's other two datasets: mmseg's released DeepLabV3+ teacher of the dataset, the same student and
+    stages; stage 2 reads the encoder of its own stage-1 run; the student's head has the dataset's classes."""
+    stage1 = Config.fromfile(str(KA / f'ka-stage1_{teacher}_{dataset}.py'))
+    stage2 = Config.fromfile(str(KA / f'ka_{teacher}_mbv2-os16_{dataset}.py'))
+    assert stage1.model.teacher == stage2.model.teacher
+    assert stage2.model.teacher.config == f'mmseg::deeplabv3plus/{mmseg_config}'
+    url = stage2.model.teacher.checkpoint
+    assert url.startswith('https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3plus/')
+    assert f'{teacher.split("-")[1]}-d8' in url and {'voc12aug': '_voc12aug_', 'context': '_pascal_context_'}[dataset] in url
+    assert stage2.model.connectors.translate.encoder == f'work_dirs/ka-stage1_{teacher}_{dataset}/encoder.pth'
+    assert stage1.train_cfg.max_epochs == 1 and stage1.model.reduction == 'mean'
+    assert stage2.model.student.data_preprocessor.size == crop
+    for name, keys in (('kd', {'loss_kd'}), ('fitnet', {'loss_fitnet'})):
+        cfg = Config.fromfile(str(KA / f'{name}_{teacher}_mbv2-os16_{dataset}.py'))
+        assert set(expanded(cfg.model).distill_losses) == keys and cfg.model.teacher == stage2.model.teacher
+    student = MODELS.build(Config.fromfile(str(KA / f'mobilenet-v2-os16_{dataset}.py')).model)
+    assert n_params(student.decode_head) == head_params(320, classes) and student.backbone.strides[3] == 2
+    with torch.no_grad():
+        assert student.eval()._forward(torch.randn(1, 3, 64, 96)).shape == (1, classes, 4, 6)  # OS16

@@ -79,6 +79,41 @@ def test_cwd_spatial_hand_computed():
     assert ChannelWiseDivergence()(t, t).item() == pytest.approx(0.0, abs=1e-7)
 
 
+@pytest.mark.parametrize('tau', [1.0, 3.0])
+def test_cwd_mse_divergence_hand_computed(tau):
+    # The release's CriterionCWD(divergence='mse'): squared differences of the normalised maps, summed, divided by the
+    # norm's count, times T^2 (the release forces T = 1 with 'mse'; here tau applies, tau = 1 is the release).
+    s = torch.tensor([[[[0.0, 2.0]], [[1.0, -1.0]]], [[[0.5, 0.0]], [[3.0, 1.0]]]])  # n=2, c=2, h=1, w=2
+    t = torch.tensor([[[[1.0, 0.0]], [[0.0, 2.0]]], [[[-1.0, 1.0]], [[2.0, 2.0]]]])
+
+    def sq(p, q):
+        return sum((a - b) ** 2 for a, b in zip(p, q))
+    # channel: each channel a distribution over its 2 positions; count n*c = 4
+    ch = sum(sq(_softmax([v / tau for v in s[b, c, 0].tolist()]), _softmax([v / tau for v in t[b, c, 0].tolist()]))
+             for b in range(2) for c in range(2))
+    assert ChannelWiseDivergence(tau=tau, divergence='mse')(s, t).item() == pytest.approx(
+        tau ** 2 * ch / 4, rel=1e-5)
+    # spatial: each position a distribution over the 2 channels; count n*h*w = 4
+    sp = sum(sq(_softmax([v / tau for v in s[b, :, 0, j].tolist()]),
+                _softmax([v / tau for v in t[b, :, 0, j].tolist()])) for b in range(2) for j in range(2))
+    assert ChannelWiseDivergence(tau=tau, norm='spatial', divergence='mse')(s, t).item() == pytest.approx(
+        tau ** 2 * sp / 4, rel=1e-5)
+    # channel_mean: each channel its spatial mean of x / T; count n*c = 4; weight 0.5 on two identical stages
+    cm = sum((sum(s[b, c, 0].tolist()) / 2 / tau - sum(t[b, c, 0].tolist()) / 2 / tau) ** 2
+             for b in range(2) for c in range(2))
+    loss = ChannelWiseDivergence(tau=tau, norm='channel_mean', divergence='mse', loss_weight=0.5)
+    assert loss([s, s], [t, t]).item() == pytest.approx(tau ** 2 * cm / 4, rel=1e-5)
+
+
+def test_cwd_refuses_unknown_options_and_kl_of_channel_means():
+    with pytest.raises(ValueError, match="use divergence='mse' with it"):
+        ChannelWiseDivergence(norm='channel_mean')
+    with pytest.raises(ValueError, match='divergence must be one of'):
+        ChannelWiseDivergence(divergence='js')
+    with pytest.raises(ValueError, match='norm must be one of'):
+        ChannelWiseDivergence(norm='none')
+
+
 def test_one_int_takes_a_count_from_channels_from_and_refuses_several():
     from mmseg_transkd.models.losses.utils import one_int
     assert one_int(19, 'x') == 19 and one_int([2048], 'x') == 2048 and one_int((512, ), 'x') == 512

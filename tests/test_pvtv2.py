@@ -13,7 +13,7 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from tiny import CROP, REPO, tiny_cfg
+from tiny import CROP, REPO, expanded, tiny_cfg
 
 KD_CONFIG = REPO / 'configs/transkd/pvtv2_b2_b0_fpn_city.py'
 TEACHER_CONFIG = REPO / 'configs/baselines/fpn_pvtv2-b2_4xb2-80k_cityscapes-512x1024.py'
@@ -67,7 +67,7 @@ def test_shipped_configs_carry_real_urls_and_the_spec_layout():
         assert model.neck.type == 'FPN' and model.neck.out_channels == 256 and model.neck.num_outs == 4
         assert model.neck.in_channels == [dims * h for h in (1, 2, 5, 8)]
         assert model.decode_head.type == 'FPNHead' and model.decode_head.channels == 128
-    assert kd.model.student_recorders.embeds == dict(type='ModuleOutputsRecorder', source='backbone',
+    assert expanded(kd.model).student_recorders.embeds == dict(type='ModuleOutputsRecorder', source='backbone',
                                                      module_type='PatchEmbed', index=0)
 
 

@@ -77,3 +77,65 @@ def test_dist_train_two_cpu_processes_then_test(city_root, tmp_path):
                          text=True, timeout=300)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert 'mIoU' in res.stdout + res.stderr
+
+
+# ----------------------------------------------------------------------------- bad input, run in this process
+def run_tool(script: str, *argv: str) -> None:
+    """Runs tools/<script> in this process (its checks need no fresh interpreter); exceptions propagate."""
+    import runpy
+    saved = sys.argv
+    sys.argv = [f'tools/{script}', *argv]
+    try:
+        runpy.run_path(str(REPO / 'tools' / script), run_name='__main__')
+    finally:
+        sys.argv = saved
+
+
+def test_test_py_names_a_missing_or_damaged_checkpoint(city_root, tmp_path):
+    cfg_file = str(tmp_path / 'cfg.py')
+    tiny_cfg('base', city_root, str(tmp_path / 'work')).dump(cfg_file)
+    with pytest.raises(FileNotFoundError, match=r'checkpoint: checkpoint file ".*absent\.pth" not found\. .*the '
+                       r'CHECKPOINT argument of tools/test\.py'):
+        run_tool('test.py', cfg_file, str(tmp_path / 'absent.pth'), '--work-dir', str(tmp_path / 'never'))
+    damaged = tmp_path / 'damaged.pth'
+    torch.save({'state_dict': {'w': torch.zeros(100)}}, damaged)
+    damaged.write_bytes(damaged.read_bytes()[:-30])
+    with pytest.raises(ValueError, match=r'checkpoint: ".*damaged\.pth" is not a usable checkpoint \(truncated'):
+        run_tool('test.py', cfg_file, str(damaged), '--work-dir', str(tmp_path / 'never'))
+    assert not (tmp_path / 'never').exists()
+
+
+@pytest.mark.parametrize('script', ['train.py', 'test.py'])
+def test_head_and_dataset_class_counts_must_agree(script, city_root, tmp_path):
+    cfg = tiny_cfg('base', city_root, str(tmp_path / 'work'))
+    cfg.model.student.decode_head.num_classes = 18
+    cfg_file = str(tmp_path / 'cfg.py')
+    cfg.dump(cfg_file)
+    args = [cfg.model.teacher.checkpoint] if script == 'test.py' else []
+    loader = 'train_dataloader' if script == 'train.py' else 'test_dataloader'
+    with pytest.raises(ValueError, match=rf'model\.student\.decode_head\.num_classes is 18 but {loader}\.dataset '
+                       r'\(CityscapesDataset\) has 19 classes \(road, sidewalk, building, wall, \.\.\.\)\. Set '
+                       r'model\.student\.decode_head\.num_classes=19'):
+        run_tool(script, cfg_file, *args, '--work-dir', str(tmp_path / 'never'))
+    assert not (tmp_path / 'never').exists()
+
+
+def test_resume_refuses_a_checkpoint_of_another_config(city_root, tmp_path, plain_config_text):
+    """The work dir's latest checkpoint holds a plain SegFormer, the config a distiller: one message, and the
+    checkpoint is left as it was."""
+    from tiny import write_teacher_checkpoint
+    cfg = tiny_cfg('base', city_root, str(tmp_path / 'work'))
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.serialize_data = False  # no gc.collect() over the test process's heap
+    cfg_file = str(tmp_path / 'cfg.py')
+    cfg.dump(cfg_file)
+    work = tmp_path / 'work'
+    work.mkdir()
+    other = write_teacher_checkpoint(cfg.model.student.to_dict(), str(work / 'iter_2.pth'))
+    (work / 'last_checkpoint').write_text(other)
+    before = (work / 'iter_2.pth').read_bytes()
+    with pytest.raises(RuntimeError, match=r'--resume: the checkpoint ".*iter_2\.pth" was written by a different '
+                       r'model or config: \d+ weight\(s\) of this model are missing \(e\.g\. .*\); \d+ are '
+                       r'unknown to it .*train this config in a new --work-dir'):
+        run_tool('train.py', cfg_file, '--work-dir', str(work), '--resume')
+    assert (work / 'iter_2.pth').read_bytes() == before and not list(work.glob('iter_*[!2].pth'))

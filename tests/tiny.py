@@ -23,6 +23,13 @@ STUDENT_DIMS, STUDENT_DEPTHS = 8, [1, 1, 1, 1]  # channels 8, 16, 40, 64
 TEACHER_DIMS, TEACHER_DEPTHS = 16, [1, 2, 1, 1]  # channels 16, 32, 80, 128
 
 
+def expanded(model_cfg):
+    """A distiller model config with its recipe spelled out (recorders, connectors, losses as the distiller builds
+    them), for tests that edit those entries in place."""
+    from mmseg_transkd.models.distillers.recipes import expand_recipe
+    return expand_recipe(model_cfg)
+
+
 def shrink_mit(model: dict, embed_dims: int, depths: list, head_channels: int) -> dict:
     """Shrinks an mmseg SegFormer model config in place (no pretrained init, whole-image inference)."""
     heads = model['backbone']['num_heads']

@@ -12,8 +12,8 @@ import os
 from mmengine.config import DictAction
 
 import mmseg_transkd  # noqa: F401  (registers the plugin and the safe-loading allowlist)
-from mmseg_transkd.utils import (build_runner, check_checkpoint_file, check_data_roots, load_run_config,
-                                 setup_distributed, teardown_distributed)
+from mmseg_transkd.utils import (build_runner, check_checkpoint_file, check_data_roots, check_num_classes,
+                                 load_run_config, setup_distributed, teardown_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,7 +37,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     cfg = load_run_config(args)
-    check_checkpoint_file(args.checkpoint, 'checkpoint')
+    check_checkpoint_file(args.checkpoint, 'checkpoint', how='(the CHECKPOINT argument of tools/test.py)')
     if cfg.model.get('type') == 'DistillSegmentor':
         cfg.model.student_only = True
     cfg.load_from = args.checkpoint
@@ -53,6 +53,7 @@ def main() -> None:
         cfg.test_evaluator['keep_results'] = True
 
     check_data_roots(cfg, loaders=('test_dataloader',))
+    check_num_classes(cfg, loaders=('test_dataloader',))
     setup_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
     try:

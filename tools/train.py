@@ -13,15 +13,17 @@ from mmengine.config import DictAction
 from mmengine.logging import print_log
 
 import mmseg_transkd  # noqa: F401  (registers the plugin and the safe-loading allowlist)
-from mmseg_transkd.utils import (build_runner, check_data_roots, check_distiller_inputs, load_run_config,
-                                 setup_distributed, teardown_distributed)
+from mmseg_transkd.utils import (build_runner, check_data_roots, check_distiller_inputs, check_num_classes,
+                                 enable_exact_resume, load_run_config, setup_distributed, teardown_distributed)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a segmentor or a distiller with MMEngine.')
     parser.add_argument('config', help='config file')
     parser.add_argument('--work-dir', help='folder for logs and checkpoints (default: work_dirs/<config name>)')
-    parser.add_argument('--resume', action='store_true', help='resume from the latest checkpoint in the work dir')
+    parser.add_argument('--resume', action='store_true',
+                        help='resume from the latest checkpoint in the work dir (bit-exact: the resumed run reproduces '
+                        'the uninterrupted one; a damaged latest checkpoint falls back to the previous one)')
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision (AmpOptimWrapper on GPU, bf16 autocast on CPU)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -51,10 +53,12 @@ def main() -> None:
             cfg.optim_wrapper.dtype = 'bfloat16'
             print_log('--amp without a GPU: bf16 autocast on the CPU (AutocastOptimWrapper).', logger='current')
     cfg.resume = args.resume
+    enable_exact_resume(cfg)  # seeded steps and samples, resume state in checkpoints, crash-safe checkpoint files
 
-    # Fail before anything is written: missing data or teacher checkpoint.
+    # Fail before anything is written: missing data or teacher checkpoint, heads and datasets that disagree.
     check_data_roots(cfg)
     check_distiller_inputs(cfg.model)
+    check_num_classes(cfg)
     setup_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
     try:

@@ -1,5 +1,6 @@
-# The cwd baseline on logits and on the deepest backbone stage (the `cwd_feat` blocks of
-# configs/_base_/distill/baselines.py) on the segformer-b2_segformer-b0 Cityscapes pair
+# The cwd baseline on logits and on the deepest backbone stage (the `cwd_feat` recipe of
+# mmseg_transkd/configs/distill/baselines.py) on the segformer-b2_segformer-b0 Cityscapes pair
 # (./_base_/segformer-b2_segformer-b0_city.py).
+# Weights: logits T = 4, lambda = 3 (CWD paper); features T = 4 [I], lambda = 50 (CIRKD's CWD script).
 _base_ = ['./_base_/segformer-b2_segformer-b0_city.py']
-model = dict(**_base_.cwd_feat)
+model = dict(recipe='cwd_feat')

@@ -1,4 +1,5 @@
-# The dist baseline (the `dist` blocks of configs/_base_/distill/baselines.py) on the segformer-b2_segformer-b0
+# The dist baseline (the `dist` recipe of mmseg_transkd/configs/distill/baselines.py) on the segformer-b2_segformer-b0
 # Cityscapes pair (./_base_/segformer-b2_segformer-b0_city.py).
+# Weights: beta = gamma = 1, T = 1, lambda = 1 [I] (DIST's defaults; not re-checked against its segmentation runs).
 _base_ = ['./_base_/segformer-b2_segformer-b0_city.py']
-model = dict(**_base_.dist)
+model = dict(recipe='dist')

@@ -2,7 +2,7 @@
 # on Cityscapes, CIRKD recipe. The teacher checkpoint comes from training
 # configs/heteroakd/deeplabv3-mitb4_deeplabv3-mbv2_teacher_city.py first (mmseg releases no such model).
 _base_ = ['mmseg::mobilenet_v2/mobilenet-v2-d8_deeplabv3_4xb2-80k_cityscapes-512x1024.py',
-          '../_base_/distill/heteroakd.py']
+          '../../mmseg_transkd/configs/distill/heteroakd.py']
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 
 model = dict(
@@ -11,8 +11,8 @@ model = dict(
     student=_base_.model,
     teacher=dict(
         config='configs/heteroakd/deeplabv3-mitb4_deeplabv3-mbv2_teacher_city.py',
-        checkpoint='work_dirs/deeplabv3-mitb4_deeplabv3-mbv2_teacher_city/iter_40000.pth'),
-    **_base_.heteroakd)
+        checkpoint='work_dirs/deeplabv3-mitb4_deeplabv3-mbv2_teacher_city/iter_160000.pth'),
+    recipe='heteroakd')
 optim_wrapper = _base_.cirkd_optim_wrapper
 param_scheduler = _base_.cirkd_param_scheduler
 train_cfg = _base_.cirkd_train_cfg

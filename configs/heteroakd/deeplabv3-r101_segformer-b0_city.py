@@ -1,7 +1,7 @@
 # HeteroAKD, CNN -> Transformer: DeepLabV3 R101-D8 (mmseg's released Cityscapes model) -> SegFormer MiT-B0 on
-# Cityscapes. The student keeps mmseg's SegFormer recipe (1024x1024 crops, 160k iterations, AdamW) with CIRKD's
-# SegFormer learning rate 2e-4 [I] (seeds.md §2.3) and 8 GPUs x 2 images.
-_base_ = ['mmseg::segformer/segformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py', '../_base_/distill/heteroakd.py']
+# Cityscapes. mmseg's MiT-B0 model and data (1024x1024 crops) with CIRKD's SegFormer recipe (seeds.md §2.3, issue 16):
+# plain AdamW lr 2e-4, weight decay 1e-4, no head lr multiplier, no warm-up, poly 0.9, 160k iterations, 8 GPUs x 1.
+_base_ = ['mmseg::segformer/segformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py', '../../mmseg_transkd/configs/distill/cirkd_recipe.py']
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 
 teacher_config = 'mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py'
@@ -11,6 +11,9 @@ model = dict(
     type='DistillSegmentor',
     student=_base_.model,
     teacher=dict(config=teacher_config, checkpoint=teacher_checkpoint),
-    **_base_.heteroakd)
-optim_wrapper = dict(optimizer=dict(lr=2e-4))
-train_dataloader = dict(batch_size=2)
+    recipe='heteroakd')
+train_dataloader = dict(batch_size=1)  # x 8 GPUs = 8
+optim_wrapper = dict(_base_.cirkd_segformer_optim_wrapper, _delete_=True)
+param_scheduler = _base_.cirkd_segformer_param_scheduler
+train_cfg = _base_.cirkd_segformer_train_cfg
+default_hooks = dict(checkpoint=dict(interval=16000))

@@ -1,8 +1,8 @@
 # FitNet baseline of KA (He et al., CVPR 2019, arXiv 1903.04688; seeds.md §3.1) on the KA pair: DeepLabV3+ R50-D8 ->
 # MobileNetV2 OS16. The student's last feature, regressed to the teacher's channels and upsampled to its 1/4 grid,
 # against the teacher's last conv feature with an L2 (MSE) loss.
-_base_ = ['./mobilenet-v2-os16_fcn_city.py', '../_base_/distill/ka.py']
+_base_ = ['./mobilenet-v2-os16_city.py']  # brings mmseg_transkd/configs/distill/ka.py
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 
 model = dict(_delete_=True, type='DistillSegmentor', student=_base_.model, teacher=_base_.ka_teacher,
-             **_base_.ka_fitnet)
+             recipe='ka_fitnet')

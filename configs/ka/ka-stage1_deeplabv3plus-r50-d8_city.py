@@ -4,7 +4,8 @@
 # work_dirs/ka-stage1_deeplabv3plus-r50-d8_city/encoder.pth (SaveEncoderHook), which stage 2 loads.
 # Data: the teacher config's Cityscapes train pipeline (512x1024 crops, flip, scale jitter, photometric) [I];
 # 4 GPUs x 2 images as mmseg's teacher recipe [I]. No validation [I]: nothing is segmented in stage 1.
-_base_ = ['mmseg::deeplabv3plus/deeplabv3plus_r50-d8_4xb2-80k_cityscapes-512x1024.py', '../_base_/distill/ka.py']
+_base_ = ['mmseg::deeplabv3plus/deeplabv3plus_r50-d8_4xb2-80k_cityscapes-512x1024.py',
+          '../../mmseg_transkd/configs/distill/ka.py']
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 
 model = dict(_delete_=True, type='KnowledgeTranslator', teacher=_base_.ka_teacher, **_base_.ka_stage1)

@@ -9,7 +9,7 @@
 # after the per-stage LayerNorm and every stage starts with a `PatchEmbed` returning (tokens, hw). So TransKD-Base's MiT
 # fragment applies unchanged; its recorders sit on the backbone, not on the FPN neck (TransKD distils encoder features),
 # and the CSF/PEA widths are probed from the two networks.
-_base_ = ['../baselines/fpn_pvtv2-b0_4xb2-80k_cityscapes-512x1024.py', '../_base_/distill/transkd_mit.py']
+_base_ = ['../baselines/fpn_pvtv2-b0_4xb2-80k_cityscapes-512x1024.py']
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 model = dict(
     _delete_=True,
@@ -17,4 +17,4 @@ model = dict(
     student=_base_.model,
     teacher=dict(config='configs/baselines/fpn_pvtv2-b2_4xb2-80k_cityscapes-512x1024.py',
                  checkpoint='work_dirs/fpn_pvtv2-b2_4xb2-80k_cityscapes-512x1024/iter_80000.pth'),
-    **_base_.transkd_base)
+    recipe='transkd_base')

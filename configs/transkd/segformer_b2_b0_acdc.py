@@ -4,7 +4,7 @@
 # (same training) or --cfg-options test_dataloader.dataset.conditions=fog.
 # The teacher: mmseg releases no ACDC model; train configs/baselines/segformer_mit-b2_8xb1-160k_acdc-1024x1024.py
 # first. Run from the repository root (the teacher config path is relative).
-_base_ = ['../baselines/segformer_mit-b0_8xb1-160k_acdc-1024x1024.py', '../_base_/distill/transkd_mit.py']
+_base_ = ['../baselines/segformer_mit-b0_8xb1-160k_acdc-1024x1024.py']
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 model = dict(
     _delete_=True,
@@ -12,4 +12,4 @@ model = dict(
     student=_base_.model,
     teacher=dict(config='configs/baselines/segformer_mit-b2_8xb1-160k_acdc-1024x1024.py',
                  checkpoint='work_dirs/segformer_mit-b2_8xb1-160k_acdc-1024x1024/iter_160000.pth'),
-    **_base_.transkd_base)
+    recipe='transkd_base')

@@ -2,9 +2,7 @@
 # The student, data pipeline, schedule and evaluation are mmseg's own SegFormer MiT-B0 Cityscapes config (8 GPUs x 1
 # image, 1024x1024 crops, 160k iterations, AdamW 6e-5, IoUMetric at full resolution); only `model` is swapped for the
 # distiller. The paper's own protocol (512x1024 whole images, 1/4-res labels, non-pretrained student) is not this one.
-_base_ = [
-    'mmseg::segformer/segformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py', '../_base_/distill/transkd_mit.py'
-]
+_base_ = ['mmseg::segformer/segformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py']
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 
 teacher_config = 'mmseg::segformer/segformer_mit-b2_8xb1-160k_cityscapes-1024x1024.py'
@@ -16,6 +14,6 @@ model = dict(
     type='DistillSegmentor',
     student=_base_.model,
     teacher=dict(config=teacher_config, checkpoint=teacher_checkpoint),
-    **_base_.transkd_base)
+    recipe='transkd_base')
 # Per-GPU batch 1 (mmseg's 8xb1 recipe) is safe: the CSF selection bottleneck does not depend on the batch.
 # Checkpoints keep the student and the connectors only; the teacher is reloaded from teacher_checkpoint.

@@ -4,7 +4,6 @@ _base_ = ['./segformer_b2_b0_city.py']
 
 model = dict(
     distill_losses=dict(
-        _delete_=True,
+        loss_csf=None,  # drops the recipe's HCL term
         loss_cwd=dict(type='ChannelWiseDivergence', tau=1.0, norm='channel', loss_weight=1.0,
-                      inputs=dict(preds_S='C.csf', preds_T='T.feats')),
-        loss_pea=_base_.transkd_base.distill_losses.loss_pea))
+                      inputs=dict(preds_S='C.csf', preds_T='T.feats'))))

@@ -2,7 +2,4 @@
 # embedding, in front of PEA; the attention heads are the student's stage-4 heads.
 _base_ = ['./segformer_b2_b0_city.py']
 
-model = dict(
-    connectors=dict(
-        gl=dict(**_base_.gl_mixer, num_heads=_base_.model.student.backbone.num_heads),
-        pea=dict(inputs=['C.gl'])))
+model = dict(recipe='transkd_gl')

@@ -2,7 +2,7 @@
 # schedule and evaluation: configs/baselines/segformer_mit-b0_8xb2-40k_nyuv2-40-480x480.py.
 # The teacher: no released NYUv2 model; train configs/baselines/segformer_mit-b2_8xb2-40k_nyuv2-40-480x480.py first.
 # Run from the repository root (the teacher config path is relative).
-_base_ = ['../baselines/segformer_mit-b0_8xb2-40k_nyuv2-40-480x480.py', '../_base_/distill/transkd_mit.py']
+_base_ = ['../baselines/segformer_mit-b0_8xb2-40k_nyuv2-40-480x480.py']
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 model = dict(
     _delete_=True,
@@ -10,4 +10,4 @@ model = dict(
     student=_base_.model,
     teacher=dict(config='configs/baselines/segformer_mit-b2_8xb2-40k_nyuv2-40-480x480.py',
                  checkpoint='work_dirs/segformer_mit-b2_8xb2-40k_nyuv2-40-480x480/iter_40000.pth'),
-    **_base_.transkd_base)
+    recipe='transkd_base')

@@ -2,7 +2,7 @@
 # data (mmseg's pascal_voc12_aug recipe), schedule and evaluation: configs/baselines/segformer_mit-b0_8xb2-40k_voc12aug-512x512.py.
 # The teacher: mmseg releases no SegFormer VOC model; train configs/baselines/segformer_mit-b2_8xb2-40k_voc12aug-512x512.py
 # first. Run from the repository root (the teacher config path is relative).
-_base_ = ['../baselines/segformer_mit-b0_8xb2-40k_voc12aug-512x512.py', '../_base_/distill/transkd_mit.py']
+_base_ = ['../baselines/segformer_mit-b0_8xb2-40k_voc12aug-512x512.py']
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 model = dict(
     _delete_=True,
@@ -10,4 +10,4 @@ model = dict(
     student=_base_.model,
     teacher=dict(config='configs/baselines/segformer_mit-b2_8xb2-40k_voc12aug-512x512.py',
                  checkpoint='work_dirs/segformer_mit-b2_8xb2-40k_voc12aug-512x512/iter_40000.pth'),
-    **_base_.transkd_base)
+    recipe='transkd_base')

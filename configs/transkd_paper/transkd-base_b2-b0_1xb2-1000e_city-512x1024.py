@@ -5,7 +5,7 @@
 #   python tools/convert_official_transkd.py segformerb2_teacher_cityscapes.pth checkpoints/segformerb2_teacher_cityscapes_mmseg.pth
 # CSF uses the fixed single bottleneck; to load a converted official wrapper checkpoint add
 #   --cfg-options model.connectors.csf.bottleneck=official load_from=<converted .pth>
-_base_ = ['./segformer-official-b0_1xb2-1000e_city-512x1024.py', '../_base_/distill/transkd_mit.py']
+_base_ = ['./segformer-official-b0_1xb2-1000e_city-512x1024.py']
 teacher_config = '{{fileDirname}}/segformer-official-b2_1xb2-1000e_city-512x1024.py'
 teacher_checkpoint = 'checkpoints/segformerb2_teacher_cityscapes_mmseg.pth'
 model = dict(
@@ -13,4 +13,4 @@ model = dict(
     type='DistillSegmentor',
     student=_base_.model,
     teacher=dict(config=teacher_config, checkpoint=teacher_checkpoint),
-    **_base_.transkd_base)
+    recipe='transkd_base')

@@ -1,7 +1,4 @@
 # TransKD-GL under the paper's own protocol on ACDC (all conditions): TransKD-Base plus the Global-Local Context Mixer on the
 # deepest student patch embedding, in front of PEA (add=False, as the release's reported model).
 _base_ = ['./transkd-base_b2-b0_1xb2-1000e_acdc-512x910.py']
-model = dict(
-    connectors=dict(
-        gl=dict(**_base_.gl_mixer, num_heads=_base_.model.student.backbone.num_heads),
-        pea=dict(inputs=['C.gl'])))
+model = dict(recipe='transkd_gl')

@@ -22,12 +22,13 @@ def read_scalars(work_dir: str) -> Dict[str, List[dict]]:
 
 
 def plot_losses(curves: Dict[str, List[dict]], out: str) -> str:
-    """One panel per loss key (decode.loss_ce, loss_csf, loss_pea, total), one line per run."""
+    """One panel per loss key (decode.loss_ce, loss_kd, loss_csf, loss_pea, total), one line per run."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    keys = ['decode.loss_ce', 'loss_csf', 'loss_pea', 'loss']
-    titles = ['student task loss (decode.loss_ce)', 'CSF + HCL (loss_csf)', 'PEA (loss_pea)', 'total loss']
+    keys = ['decode.loss_ce', 'loss_kd', 'loss_csf', 'loss_pea', 'loss']
+    titles = ['student task loss (decode.loss_ce)', 'pixel KD (loss_kd)', 'CSF + HCL (loss_csf)', 'PEA (loss_pea)',
+              'total loss']
     fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.6))
     for ax, key, title in zip(axes, keys, titles):
         for i, (name, rows) in enumerate(curves.items()):

@@ -1,8 +1,9 @@
 """Building a frozen mmseg teacher from its config and checkpoint, shared by every model that wraps a teacher."""
 import copy
 
+import torch
 import torch.nn as nn
-from mmengine.runner.checkpoint import load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 from mmseg.registry import MODELS
 
 from mmseg_transkd.utils.checks import check_checkpoint_file
@@ -20,6 +21,12 @@ def teacher_model_cfg(cfg: dict, key: str = 'model.teacher') -> dict:
     return copy.deepcopy(model_cfg)
 
 
+def _describe(obj) -> str:
+    if isinstance(obj, dict):
+        return f'a dict with keys {sorted(map(str, obj))[:5]}'
+    return f'a {type(obj).__name__}'
+
+
 def build_frozen_teacher(cfg: dict, key: str = 'model.teacher') -> nn.Module:
     """Builds the teacher, loads its checkpoint, freezes it (``requires_grad=False``) and puts it in eval mode.
 
@@ -31,11 +38,23 @@ def build_frozen_teacher(cfg: dict, key: str = 'model.teacher') -> nn.Module:
         check_checkpoint_file(cfg['checkpoint'], f'{key}.checkpoint')
     teacher = MODELS.build(model_cfg)
     if cfg.get('load_checkpoint', True):
+        path = cfg['checkpoint']
         try:
-            load_checkpoint(teacher, cfg['checkpoint'], map_location='cpu', strict=cfg.get('strict', True),
-                            logger='current')
+            checkpoint = _load_checkpoint(path, map_location='cpu', logger='current')
+        except Exception as err:  # noqa: BLE001  (unreadable for whatever reason: say which file and key)
+            first = str(err).splitlines()[0] if str(err) else ''
+            raise ValueError(f'{key}.checkpoint: "{path}" cannot be read as a checkpoint ({type(err).__name__}: '
+                             f'{first}). Download or copy the teacher\'s .pth file again, or point {key}.checkpoint '
+                             'at it.') from None
+        state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
+        if not isinstance(state, dict) or not any(isinstance(v, torch.Tensor) for v in state.values()):
+            raise ValueError(f'{key}.checkpoint: "{path}" holds no model weights (expected a dict of tensors or '
+                             f'{{"state_dict": <dict of tensors>}}, got {_describe(checkpoint)}). Point '
+                             f'{key}.checkpoint at the teacher\'s trained .pth file.')
+        try:
+            _load_checkpoint_to_model(teacher, checkpoint, strict=cfg.get('strict', True), logger='current')
         except RuntimeError as err:
-            raise RuntimeError(f'{key}.checkpoint: "{cfg["checkpoint"]}" does not fit the teacher built '
+            raise RuntimeError(f'{key}.checkpoint: "{path}" does not fit the teacher built '
                                f'from {key}.config: {err}. Use the checkpoint trained with that config, '
                                f'or set {key}.strict=False to load the matching part only.') from None
     teacher.requires_grad_(False)

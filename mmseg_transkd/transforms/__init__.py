@@ -1,3 +1,3 @@
-from .paper_protocol import LabelToLogitGrid, RandomShift, nearest_resize
+from .paper_protocol import LabelToLogitGrid, PILResize, RandomShift, nearest_resize, pil_resize
 
-__all__ = ['RandomShift', 'LabelToLogitGrid', 'nearest_resize']
+__all__ = ['PILResize', 'RandomShift', 'LabelToLogitGrid', 'nearest_resize', 'pil_resize']

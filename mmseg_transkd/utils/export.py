@@ -1,8 +1,9 @@
 """Export of a deployable student from a distillation checkpoint."""
 import copy
+import io
 import os
 import os.path as osp
-import tempfile
+import secrets
 from typing import Optional
 
 import torch
@@ -11,22 +12,51 @@ from mmengine.config import Config
 STUDENT_PREFIX = 'student.'
 
 
-def atomic_save(obj, path: str) -> None:
-    """Writes ``obj`` to ``path`` through a temporary file in the same folder, so a failure leaves no half file."""
+def atomic_write_bytes(data: bytes, path: str) -> None:
+    """Writes ``data`` to ``path`` all or nothing: a temporary file in the same folder, flushed to disk, then renamed
+    over ``path`` (``os.replace`` is atomic), then the folder entry synced. A process killed at any point leaves
+    either the old file or the new one, never a truncated one (at worst a stray ``.<name>.*.tmp``)."""
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
-    os.close(fd)
+    while True:  # like mkstemp, but with the permissions (umask) an ordinary open() would give
+        tmp = osp.join(folder, f'.{osp.basename(path)}.{secrets.token_hex(4)}.tmp')
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
-        if isinstance(obj, str):
-            with open(tmp, 'w') as f:
-                f.write(obj)
-        else:
-            torch.save(obj, tmp)
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        os.remove(tmp)
+        if osp.exists(tmp):
+            os.remove(tmp)
         raise
+    try:  # make the rename itself durable (not possible on every platform / file system)
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def atomic_save(obj, path: str) -> None:
+    """Writes ``obj`` (a string, or anything ``torch.save`` takes) to ``path`` through :func:`atomic_write_bytes`,
+    so a failure leaves no half file."""
+    if isinstance(obj, str):
+        data = obj.encode('utf-8')
+    else:
+        buffer = io.BytesIO()
+        torch.save(obj, buffer)
+        data = buffer.getvalue()
+    atomic_write_bytes(data, path)
 
 
 def student_state(state: dict) -> dict:

@@ -26,7 +26,7 @@ from .export import STUDENT_PREFIX, atomic_save, student_state
 
 MIT_HEADS = (1, 2, 5, 8)  # every official mit_b* (not stored in the weights)
 GL_HEADS = 8  # the official GL attention takes num_heads[3] of [1, 2, 5, 8]
-CONNECTOR_NAMES = dict(csf='csf', pea='pea', gl='gl', ea='ea')  # the names of configs/_base_/distill/transkd_mit.py
+CONNECTOR_NAMES = dict(csf='csf', pea='pea', gl='gl', ea='ea')  # the connector names of the transkd_* recipes
 
 _MIT_RULES = [  # (official pattern, mmseg template); {s} = stage index 0-based, {n} = block index
     (r'patch_embed(\d)\.proj\.(weight|bias)', 'backbone.layers.{s}.0.projection.{p}'),

@@ -26,6 +26,32 @@ def load_run_config(args) -> Config:
     return cfg
 
 
+EXACT_RESUME_LOOPS = {'IterBasedTrainLoop': 'ExactResumeIterBasedTrainLoop',
+                      'EpochBasedTrainLoop': 'ExactResumeEpochBasedTrainLoop'}
+
+
+def enable_exact_resume(cfg: Config) -> None:
+    """Switches a training config to bit-exact, crash-safe resuming (what ``tools/train.py`` does by default).
+
+    MMEngine's ``IterBasedTrainLoop`` / ``EpochBasedTrainLoop`` become the exact-resume loops (see
+    ``mmseg_transkd/engine/exact_resume.py``), ``CheckpointHook`` becomes ``SafeCheckpointHook``, and
+    ``ExactResumeHook`` is added (it also guards ``--resume`` when the loop is another one). A config opts out with
+    ``exact_resume = False``; loops and hooks of other types are left alone.
+    """
+    if cfg.get('exact_resume', True) is False:
+        return
+    train_cfg = cfg.get('train_cfg')
+    if isinstance(train_cfg, dict) and str(train_cfg.get('type', '')).split('.')[-1] in EXACT_RESUME_LOOPS:
+        train_cfg['type'] = EXACT_RESUME_LOOPS[str(train_cfg['type']).split('.')[-1]]
+    checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if isinstance(checkpoint, dict) and str(checkpoint.get('type', '')).split('.')[-1] == 'CheckpointHook':
+        checkpoint['type'] = 'SafeCheckpointHook'
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(isinstance(h, dict) and str(h.get('type', '')).split('.')[-1] == 'ExactResumeHook' for h in hooks):
+        hooks.append(dict(type='ExactResumeHook'))
+    cfg.custom_hooks = hooks
+
+
 def _sync_bn_to_bn(node: Any) -> int:
     """Replaces ``SyncBN`` norm configs by ``BN`` in place; returns how many were replaced."""
     count = 0
@@ -61,6 +87,10 @@ def setup_distributed(cfg: Config, launcher: str) -> None:
         find_unused_parameters=cfg.get('find_unused_parameters', False)))
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
+    if isinstance(cfg.model, dict) and cfg.model.get('recipe') is not None:
+        # a named recipe's connectors (e.g. KA's SyncBN adapters) are in the fragment, not yet in cfg.model
+        from mmseg_transkd.models.distillers.recipes import expand_recipe
+        cfg.model = expand_recipe(cfg.model)
     replaced = _sync_bn_to_bn(cfg.model)
     if replaced:
         print_log(f'CPU distributed run: {replaced} SyncBN layer config(s) replaced by BN (SyncBN needs GPUs).',

@@ -1,8 +1,9 @@
 # The standard CNN pair of segmentation KD: DeepLabV3 R101-D8 (mmseg's released Cityscapes model) -> DeepLabV3
 # R18-D8 (mmseg's config, ImageNet-pretrained ResNetV1c-18 from open-mmlab://resnet18_v1c) on Cityscapes, 512x1024
-# crops, CIRKD recipe: SGD 0.02, poly, 40k iterations, 8 GPUs x 2 images. Method configs add their building blocks.
+# crops, CIRKD recipe: SGD 0.02, poly, 40k iterations, 8 GPUs x 2 images. Method configs name their recipe.
 _base_ = [
-    'mmseg::deeplabv3/deeplabv3_r18-d8_4xb2-80k_cityscapes-512x1024.py', '../../_base_/distill/baselines.py'
+    'mmseg::deeplabv3/deeplabv3_r18-d8_4xb2-80k_cityscapes-512x1024.py',
+    '../../../mmseg_transkd/configs/distill/baselines.py'
 ]
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 

@@ -178,12 +178,18 @@ class CLIPAttentionPool2d(nn.Module):
 
     Frozen: the weights are non-persistent buffers, so they get no gradient, are not in the optimizer, and are not
     written to checkpoints (they are re-read from ``attnpool_ckpt`` on resume; the exported student never has
-    connectors). ``train()`` always keeps the module in eval mode, and the forward runs under ``no_grad`` in fp32.
+    connectors). ``train()`` always keeps the module in eval mode; the forward runs in fp32, under ``no_grad`` on the
+    teacher side (the default).
 
     [I] choices: OpenAI CLIP RN101's ``visual.attnpool`` is the substitute for the authors' unknown weights (spec
     §1.3); its 7×7 (+1) positional embedding is resized once, bilinearly (``align_corners=False``), to ``pool_size``²
-    (+1), the class-token row kept; the input is resized bilinearly to ``pool_size``² whatever the teacher's output
-    stride (64×64 → 16×16 for R101-D8 at 512²).
+    (+1), the class-token row kept (a checkpoint whose embedding is already ``pool_size``² + 1, as the authors'
+    16² + 1 pool, is used as it is); the input is resized bilinearly to ``pool_size``² whatever the teacher's output
+    stride (32×32 → 16×16 for an OS16 teacher at 512², 64×64 → 16×16 for R101-D8).
+
+    Student side (``detach_input=False``, the competing reading of the official script, which passes the student's
+    features through the same frozen pool, issue 15): the weights stay frozen buffers, but the forward keeps the
+    autograd graph of its input, so the gradient reaches the student through the pool.
 
     Args:
         attnpool_ckpt (str): Path of the pool's weights (``tools/extract_clip_attnpool.py`` output, or a state dict
@@ -192,17 +198,19 @@ class CLIPAttentionPool2d(nn.Module):
         num_heads (int): Attention heads. Defaults to 32 (CLIP RN101: width 64·32 / 64).
         output_dim (int): Width of g_t. Defaults to 512 (CLIP RN101's embedding).
         pool_size (int): Side of the token grid. Defaults to 16.
+        detach_input (bool): Pool a detached input under ``no_grad`` (the teacher side). ``False`` pools a student
+            feature with its gradient. Defaults to True.
     """
 
     def __init__(self, attnpool_ckpt: Optional[str], embed_dim: IntOrList = 2048, num_heads: int = 32,
-                 output_dim: int = 512, pool_size: int = 16) -> None:
+                 output_dim: int = 512, pool_size: int = 16, detach_input: bool = True) -> None:
         super().__init__()
         embed_dim = one_int(embed_dim, 'CLIPAttentionPool2d: embed_dim')
         if embed_dim % num_heads:
             raise ValueError(f'CLIPAttentionPool2d: embed_dim {embed_dim} is not divisible by num_heads {num_heads}.')
         weights = load_attnpool(attnpool_ckpt, embed_dim, output_dim)
         self.attnpool_ckpt, self.embed_dim, self.num_heads = attnpool_ckpt, embed_dim, num_heads
-        self.output_dim, self.pool_size = output_dim, pool_size
+        self.output_dim, self.pool_size, self.detach_input = output_dim, pool_size, detach_input
         weights['positional_embedding'] = resize_positional_embedding(weights['positional_embedding'], pool_size)
         for k, v in weights.items():
             self.register_buffer(k.replace('.', '_'), v, persistent=False)
@@ -212,11 +220,17 @@ class CLIPAttentionPool2d(nn.Module):
         """Frozen: stays in eval mode whatever the runner asks."""
         return super().train(False)
 
-    @torch.no_grad()
     def forward(self, feats: Tensors) -> Tensor:
         x = as_list(feats)[-1]
+        if self.detach_input:
+            with torch.no_grad():
+                return self.pool(x.detach())
+        return self.pool(x)
+
+    def pool(self, x: Tensor) -> Tensor:
+        """B×C×h×w → B×output_dim, the global (mean-token) output of the attention pool, in fp32."""
         with autocast_off(x):
-            x = resize_to(x.detach().float(), (self.pool_size, self.pool_size))
+            x = resize_to(x.float(), (self.pool_size, self.pool_size))
             tokens = x.flatten(2).transpose(1, 2)  # B × HW × C
             tokens = torch.cat([tokens.mean(dim=1, keepdim=True), tokens], dim=1) + self.positional_embedding
             b, n, c = tokens.shape
@@ -230,4 +244,5 @@ class CLIPAttentionPool2d(nn.Module):
 
     def extra_repr(self) -> str:
         return (f'embed_dim={self.embed_dim}, num_heads={self.num_heads}, output_dim={self.output_dim}, '
-                f'pool_size={self.pool_size}, attnpool_ckpt={self.attnpool_ckpt!r} (frozen)')
+                f'pool_size={self.pool_size}, detach_input={self.detach_input}, '
+                f'attnpool_ckpt={self.attnpool_ckpt!r} (frozen)')

@@ -28,7 +28,9 @@ class GLMixer(BaseModule):
     Fixes of the official release (spec §5.3): α and β were ``torch.FloatTensor(1)``, i.e. uninitialised memory, and
     the attention's weight init was never applied. Here α and β start at ``alpha_init`` / ``beta_init``
     (1.0 and 1.0 by default: each branch enters at unit weight, like a residual sum of the two), and the attention
-    Linears use trunc_normal(std=0.02) with zero bias. The Conv1d layers keep PyTorch's default init, as released.
+    Linears use trunc_normal(std=0.02) with zero bias (``attn_init='trunc_normal'``; ``'pytorch'`` keeps PyTorch's
+    default Linear init, what the release trains with, for the release-exact configs). The Conv1d layers keep PyTorch's
+    default init, as released.
 
     Args:
         channels (Sequence[int]): Student embedding widths per stage (filled from the student by the distiller).
@@ -38,15 +40,23 @@ class GLMixer(BaseModule):
         alpha_init (float): Initial α (global branch weight). Defaults to 1.0.
         beta_init (float): Initial β (local branch weight). Defaults to 1.0.
         add_identity (bool): Add e back (the official ``--add``; off for the reported TransKD-GL). Defaults to False.
+        attn_init (str): ``'trunc_normal'`` (default, the fix) or ``'pytorch'`` (as released) for ``qkv`` and
+            ``proj``.
     """
 
     def __init__(self, channels: Sequence[int], num_heads: Union[int, Sequence[int]], stage: int = -1,
                  alpha_init: float = 1.0, beta_init: float = 1.0, add_identity: bool = False,
-                 init_cfg: Optional[dict] = None) -> None:
+                 attn_init: str = 'trunc_normal', init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if attn_init not in ('trunc_normal', 'pytorch'):
+            raise ValueError(f"GLMixer: attn_init must be 'trunc_normal' or 'pytorch', got {attn_init!r}")
+        self.attn_init = attn_init
         self.stage = stage
         dim = channels[stage]
         heads = num_heads[stage] if isinstance(num_heads, (list, tuple)) else num_heads
+        if heads is None:
+            raise ValueError('GLMixer: num_heads is not set (the transkd_gl recipe takes the student backbone\'s '
+                             'num_heads; set connectors.gl.num_heads for a backbone without one)')
         if dim % heads:
             raise ValueError(f'GLMixer: embedding width {dim} of stage {stage} is not divisible by {heads} heads')
         self.num_heads = heads
@@ -65,6 +75,9 @@ class GLMixer(BaseModule):
         if self.init_cfg is not None:
             return super().init_weights()
         for lin in (self.qkv, self.proj):
+            if self.attn_init == 'pytorch':
+                lin.reset_parameters()
+                continue
             trunc_normal_(lin.weight, std=0.02)
             if lin.bias is not None:
                 nn.init.zeros_(lin.bias)

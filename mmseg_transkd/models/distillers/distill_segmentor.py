@@ -5,15 +5,31 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
+from mmengine.logging import print_log
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS, TASK_UTILS
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
 from ..teacher import build_frozen_teacher, drop_teacher_keys, ignore_missing_teacher_keys
+from .recipes import resolve_recipe
 
 SIDES = {'S': 'student', 'T': 'teacher', 'C': 'connector'}
 TEACHER_DTYPES = {None: None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
+
+
+def _rng_states() -> dict:
+    """torch's CPU generator state, and the CUDA ones once CUDA is in use."""
+    states = dict(cpu=torch.get_rng_state())
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states['cuda'] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def _set_rng_states(states: dict) -> None:
+    torch.set_rng_state(states['cpu'])
+    if 'cuda' in states:
+        torch.cuda.set_rng_state_all(states['cuda'])
 
 
 def _channels(t: Tensor) -> int:
@@ -40,6 +56,14 @@ class DistillSegmentor(BaseSegmentor):
     distillation losses, all declared in the config. Validation, test and predict use the student alone, and
     checkpoints hold the student and the connectors but never the teacher.
 
+    Under one seed, the student starts from the same weights as the student trained alone with that seed, and the
+    random draws of training (drop path, dropout) continue from the same generator state: building the teacher, the
+    connectors and the losses leaves torch's generator where the student's build left it, and ``init_weights``
+    initialises the student first, then the rest, and restores the generator to where the student's init left it.
+    Together with the seeded sampler and data pipeline, and the per-step reseeding from (seed, iteration) that
+    ``engine/exact_resume.py`` installs, this makes a distilled run and a student-alone run with the same seed a
+    paired comparison (``tools/compare.py``): same initial student, same data order and augmentation.
+
     Tensor references: ``'S.<name>'`` / ``'T.<name>'`` are student / teacher recorders, ``'C.<name>'`` is the output
     of a connector, and ``'GT'`` is the batch's ground truth (B×H×W train ids, 255 = ignore) for losses that need
     labels. Connectors run in dependency order.
@@ -48,6 +72,9 @@ class DistillSegmentor(BaseSegmentor):
         student (dict): Config of the student segmentor (e.g. mmseg's SegFormer MiT-B0 model).
         teacher (dict): ``dict(config=<model cfg dict or config file>, checkpoint=<path or URL>, strict=True)``.
             ``load_checkpoint=False`` keeps random teacher weights; only for counting FLOPs or checking shapes.
+        recipe (str, optional): A named method in ``RECIPES`` (``recipes.py``, e.g. ``'transkd_base'``, ``'cwd'``).
+            The four dicts below are then overrides merged into the recipe's (MMEngine's merge rules; an entry set
+            to None is removed). Defaults to None: the four dicts are the whole method.
         student_recorders (dict): ``name -> recorder cfg`` for the student (see ``ModuleOutputsRecorder``).
         teacher_recorders (dict): ``name -> recorder cfg`` for the teacher.
         connectors (dict): ``name -> connector cfg``; each cfg has ``inputs`` (list of references, passed
@@ -71,18 +98,28 @@ class DistillSegmentor(BaseSegmentor):
 
     def __init__(self, student: dict, teacher: dict, student_recorders: Optional[dict] = None,
                  teacher_recorders: Optional[dict] = None, connectors: Optional[dict] = None,
-                 distill_losses: Optional[dict] = None, probe_size: Tuple[int, int] = (64, 64),
+                 distill_losses: Optional[dict] = None, recipe: Optional[str] = None,
+                 probe_size: Tuple[int, int] = (64, 64),
                  teacher_precision: Optional[str] = None, student_only: bool = False, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if student.get('data_preprocessor') is not None:
             data_preprocessor = copy.deepcopy(student['data_preprocessor'])
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.student = MODELS.build(student)
+        after_student = _rng_states()  # restored at the end: only the student's build draws (see the docstring)
         self.student_only = student_only
         if student_only:
             self._register_load_state_dict_pre_hook(self._drop_non_student_keys)
             return
 
+        kd = resolve_recipe(recipe, student, teacher, dict(
+            student_recorders=student_recorders, teacher_recorders=teacher_recorders, connectors=connectors,
+            distill_losses=distill_losses))
+        student_recorders, teacher_recorders = kd['student_recorders'], kd['teacher_recorders']
+        connectors, distill_losses = kd['connectors'], kd['distill_losses']
+        if recipe is not None:
+            print_log(f'DistillSegmentor: recipe {recipe!r} -> connectors {list(connectors)}, distill_losses '
+                      f'{list(distill_losses)}', logger='current')
         self.teacher = build_frozen_teacher(teacher, 'model.teacher')
         if teacher_precision not in TEACHER_DTYPES:
             raise ValueError(f'model.teacher_precision must be one of {sorted(TEACHER_DTYPES, key=str)}, '
@@ -90,7 +127,8 @@ class DistillSegmentor(BaseSegmentor):
         self.teacher_dtype = TEACHER_DTYPES[teacher_precision]
         self._register_state_dict_hook(self._drop_teacher_keys)
         self.register_load_state_dict_post_hook(self._ignore_missing_teacher_keys)
-        self._teacher_input_map = self._teacher_normalisation()
+        self._teacher_input_map = self._teacher_normalisation(self.data_preprocessor,
+                                                              getattr(self.teacher, 'data_preprocessor', None))
 
         self.recorders: Dict[str, object] = {}
         for side, model, cfgs in (('S', self.student, student_recorders), ('T', self.teacher, teacher_recorders)):
@@ -114,6 +152,7 @@ class DistillSegmentor(BaseSegmentor):
             self._build_loss(name, cfg, probe)
         self._needs_gt = any(ref == 'GT' for inputs in self._loss_inputs.values() for ref in inputs.values())
         self._drop_unused_recorders()
+        _set_rng_states(after_student)
 
     def _heads_of_teacher_recorders(self) -> List[str]:
         """Teacher heads (e.g. ``decode_head``) that hold a teacher recorder: ``_teacher_forward`` runs just these."""
@@ -131,21 +170,38 @@ class DistillSegmentor(BaseSegmentor):
         self._teacher_heads = self._heads_of_teacher_recorders()
 
     # ------------------------------------------------------------------ building
-    def _teacher_normalisation(self) -> Optional[Tuple[Tensor, Tensor, bool]]:
-        """``(scale, shift, flip)`` mapping the student's normalised input to the teacher's, or None if equal."""
-        s_pre, t_pre = self.data_preprocessor, getattr(self.teacher, 'data_preprocessor', None)
+    @staticmethod
+    def _teacher_normalisation(s_pre, t_pre) -> Optional[Tuple[Tensor, Tensor, bool]]:
+        """``(scale, shift, flip)`` mapping the student's network input to the teacher's, or None if they are equal.
+
+        Each preprocessor computes ``x = (P(raw) - mean) / std`` with P its channel order (reversed when it converts
+        BGR to RGB) and mean/std in that order. The student's input therefore gives back
+        ``P_s(raw) = x_s * std_s + mean_s``; when the two disagree on the conversion, the teacher's order is the
+        flip of the student's, so ``x_t = (flip(x_s) * flip(std_s) + flip(mean_s) - mean_t) / std_t``: the
+        channels are flipped first and the student's statistics move with them. ``_to_teacher_input`` applies it.
+        """
         if t_pre is None:
             return None
         flip = getattr(s_pre, 'channel_conversion', False) != getattr(t_pre, 'channel_conversion', False)
         ones, zeros = torch.ones(3, 1, 1), torch.zeros(3, 1, 1)
         s_mean, s_std = (s_pre.mean, s_pre.std) if getattr(s_pre, '_enable_normalize', False) else (zeros, ones)
         t_mean, t_std = (t_pre.mean, t_pre.std) if getattr(t_pre, '_enable_normalize', False) else (zeros, ones)
+        if flip:  # the student's statistics, listed in the student's channel order, follow the flipped channels
+            s_mean, s_std = s_mean.flip(0), s_std.flip(0)
         if not flip and torch.equal(s_mean, t_mean) and torch.equal(s_std, t_std):
             return None
-        if flip:
-            t_mean, t_std = t_mean.flip(0), t_std.flip(0)
-        # x_t = (x_s * s_std + s_mean - t_mean) / t_std
         return s_std / t_std, (s_mean - t_mean) / t_std, flip
+
+    @staticmethod
+    def _to_teacher_input(inputs: Tensor, input_map: Optional[Tuple[Tensor, Tensor, bool]]) -> Tensor:
+        """The teacher's input from the student's (B×3×H×W), by ``_teacher_normalisation``'s map: flip, then scale
+        and shift."""
+        if input_map is None:
+            return inputs
+        scale, shift, flip = input_map
+        if flip:
+            inputs = inputs.flip(1)
+        return inputs * scale.to(inputs) + shift.to(inputs)
 
     @staticmethod
     def _ordered_connectors(cfgs: dict) -> List[Tuple[str, dict]]:
@@ -248,6 +304,15 @@ class DistillSegmentor(BaseSegmentor):
         self.distill_losses[name] = loss
         self._loss_inputs[name] = inputs
 
+    def init_weights(self) -> None:
+        """Initialises the student as the student alone would be (see the class docstring), then the rest."""
+        if self.student.is_init:
+            return super().init_weights()
+        self.student.init_weights()
+        after_student = _rng_states()
+        super().init_weights()  # connectors and losses; the student and the loaded teacher are marked initialised
+        _set_rng_states(after_student)
+
     # ------------------------------------------------------------- state / mode
     _drop_teacher_keys = staticmethod(drop_teacher_keys)
     _ignore_missing_teacher_keys = staticmethod(ignore_missing_teacher_keys)
@@ -271,13 +336,13 @@ class DistillSegmentor(BaseSegmentor):
             if not enabled:
                 recorder.reset()
 
+    def teacher_inputs(self, inputs: Tensor) -> Tensor:
+        """The student's normalised batch renormalised for the teacher (the same tensor if they agree)."""
+        return self._to_teacher_input(inputs, self._teacher_input_map)
+
     @torch.no_grad()
     def _teacher_forward(self, inputs: Tensor) -> None:
-        if self._teacher_input_map is not None:
-            scale, shift, flip = self._teacher_input_map
-            if flip:
-                inputs = inputs.flip(1)
-            inputs = inputs * scale.to(inputs) + shift.to(inputs)
+        inputs = self.teacher_inputs(inputs)
         device = inputs.device.type
         if self.teacher_dtype is torch.float16 and device != 'cuda':
             raise RuntimeError('model.teacher_precision="fp16" needs CUDA; use "bf16" on the CPU.')

@@ -1,5 +1,5 @@
 """The all-MLP decode head of the official SegFormer / TransKD release, layer for layer."""
-from typing import List
+from typing import List, Optional
 
 import torch
 import torch.nn as nn
@@ -29,8 +29,18 @@ class OfficialSegformerHead(BaseDecodeHead):
     D = 256 and 20 classes this head has 399,892 parameters (spec §6). ``conv_seg`` keeps mmseg's name so recorders on
     ``decode_head.conv_seg`` work; ``tools/convert_official_transkd.py`` maps the official keys onto it.
 
+    **Initialisation** (``init_cfg=None``, the default): as the release's head, which its MiT init does not reach
+    (spec §0; issue 14): ``linear_c`` PyTorch's ``nn.Linear`` default (kaiming_uniform(a=√5): U(±1/√C_i) weights and
+    biases), ``linear_fuse`` mmcv's ``ConvModule`` init (kaiming normal, fan_out, ReLU gain: std √(2/D), no bias; BN
+    weight 1, bias 0), ``conv_seg`` (the release's ``linear_pred``) PyTorch's ``nn.Conv2d`` default (U(±1/√D) weights
+    and bias). mmseg's decode heads instead draw ``conv_seg`` from normal(0, 0.01) with a zero bias (their default
+    ``init_cfg``); pass that ``init_cfg`` to get it. [I] for ``linear_c`` and ``linear_fuse``: the facts name only
+    ``linear_pred``; a release init that skips ``linear_pred`` skips the rest of the head too, and mmcv's
+    ``ConvModule`` initialises itself when built, the same way in mmcv 1.x and 2.x. The init changes no forward.
+
     Args:
         interpolate_mode (str): Mode of step 2. Defaults to 'bilinear'.
+        init_cfg (dict, optional): mmengine init config; None (default) is the release's init above.
         **kwargs: :class:`BaseDecodeHead` arguments; ``in_channels`` (4 stage widths), ``channels`` (D) and
             ``num_classes`` are required. ``input_transform`` is 'multiple_select'.
 
@@ -40,8 +50,8 @@ class OfficialSegformerHead(BaseDecodeHead):
     :meth:`forward`; the logits against labels on the logit grid in :meth:`loss_by_feat`, TransKD's protocol).
     """
 
-    def __init__(self, interpolate_mode: str = 'bilinear', **kwargs) -> None:
-        super().__init__(input_transform='multiple_select', **kwargs)
+    def __init__(self, interpolate_mode: str = 'bilinear', init_cfg: Optional[dict] = None, **kwargs) -> None:
+        super().__init__(input_transform='multiple_select', init_cfg=init_cfg, **kwargs)
         self.interpolate_mode = interpolate_mode
         if len(self.in_channels) != len(self.in_index):
             raise ValueError(f'OfficialSegformerHead: in_channels {self.in_channels} and in_index {self.in_index} '
@@ -49,6 +59,15 @@ class OfficialSegformerHead(BaseDecodeHead):
         self.linear_c = nn.ModuleList([nn.Linear(c, self.channels) for c in self.in_channels])
         self.linear_fuse = ConvModule(self.channels * len(self.in_channels), self.channels, 1, bias=False,
                                       norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
+
+    def init_weights(self) -> None:
+        """The release's head init (class docstring) unless ``init_cfg`` is given (then mmengine's)."""
+        if self.init_cfg is not None:
+            return super().init_weights()
+        for linear in self.linear_c:
+            linear.reset_parameters()
+        self.linear_fuse.init_weights()
+        self.conv_seg.reset_parameters()
 
     def forward(self, inputs: List[Tensor]) -> Tensor:
         feats = self._transform_inputs(inputs)

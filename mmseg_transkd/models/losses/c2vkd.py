@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, as_list, autocast_off, labels_on_grid, masked_mean, paired_stages, resize_to
+from .utils import (Tensors, as_list, autocast_off, check_same_classes, labels_on_grid, masked_mean, paired_stages,
+                    resize_to)
 
 
 @MODELS.register_module()
@@ -99,18 +100,27 @@ class CrossImageGramLoss(nn.Module):
 class PixelDecoupledKD(nn.Module):
     """Pixel-wise decoupled distillation (PDD) of C2VKD: target / non-target KD at every valid pixel.
 
-    With s = softmax(z_s / T), t = softmax(z_t / T) and y the label at a pixel, the binary distributions are
-    b = [p_y, Σ_{c≠y} p_c] (non-target mass summed directly, not 1 − p_y; clamped at ``eps`` before the logs).
+    With s = softmax(z_s / T), t = softmax(z_t / T) and y the ground-truth class at a pixel, the binary distributions
+    are b = [p_y, Σ_{c≠y} p_c] (non-target mass summed directly, not 1 − p_y; clamped at ``eps`` before the logs).
 
-    * ``mode='paper_binary'`` (default, paper Eq. 8-9 as read in seeds.md §1.4): q = (b_t + [1, 0]) / 2 mixes the
-      teacher's split 1:1 with the one-hot label; L = 0.5 · KL(b_s ‖ q) in the paper's student ‖ target direction.
-      No per-class non-target term.
-    * ``mode='dkd'`` (the other reading of the code's ``get_dkd_loss(alpha=0.5, beta=0.5, T=1)``; Zhao et al.,
-      CVPR 2022, per pixel): L = α · KL(b_t ‖ b_s) + β · KL(t̂ ‖ ŝ), where t̂, ŝ are the distributions over the
-      non-target classes (the target logit pushed down by 1000 before the softmax, as DKD does).
+    * ``mode='dkd'`` (default; issue 15): the official script calls ``get_dkd_loss(student, teacher, gt, alpha=0.5,
+      beta=0.5, temperature=1.0)``, by its name and arguments DKD (Zhao et al., "Decoupled Knowledge Distillation",
+      CVPR 2022) with the ground-truth class as the target, applied per pixel:
+      L = α · KL(b_t ‖ b_s) + β · KL(t̂ ‖ ŝ) (TCKD + NCKD, both teacher ‖ student), where t̂, ŝ are the distributions
+      over the K − 1 non-target classes (the target logit pushed down by 1000 after the division by T, as DKD's code
+      does, i.e. the renormalised non-target probabilities). α and β are absolute weights, as in DKD.
+    * ``mode='paper_binary'`` (paper Eq. 8-9 as the secondary source reads them, seeds.md §1.4): the target
+      q = (α · b_t + β · [1, 0]) / (α + β) mixes the teacher's split with the one-hot label in the ratio α : β (the
+      paper's Table V knob; 1 : 1 gives the spec's (b_t + [1, 0]) / 2), and L = 0.5 · KL(b_s ‖ q), in the paper's
+      student ‖ target direction; no per-class non-target term. [I] Only the ratio α : β matters here (q stays a
+      distribution and the 0.5 factor is fixed), so α = β = 1 equals α = β = 0.5; scale the term with
+      ``loss_weight``.
 
-    Both are multiplied by T² and averaged over valid pixels (label ≠ ``ignore_index``); a batch without valid pixels
-    gives 0. The teacher is detached; fp32 even under autocast.
+    Reduction (both modes, [I] following DKD's code, which sums the KL over the classes and averages it over the
+    samples, ``kl_div(reduction='sum') · T² / batch``): a pixel is a sample. The KL is summed over its distribution
+    (the 2 binary entries; the K − 1 non-target classes), then averaged over the valid pixels (label ≠
+    ``ignore_index``) of the whole batch, images pooled (Σ_valid / #valid, not a mean of per-image means), and
+    multiplied by T². A batch without valid pixels gives 0. The teacher is detached; fp32 even under autocast.
 
     [I] choices: ``size='label'`` (default) upsamples both logits bilinearly (``align_corners=False``) to the label
     grid as the code does; ``size='student'`` instead resizes the teacher to the student's logit grid and
@@ -120,9 +130,11 @@ class PixelDecoupledKD(nn.Module):
     through PDD).
 
     Args:
-        mode (str): ``'paper_binary'`` or ``'dkd'``. Defaults to ``'paper_binary'``.
-        alpha (float): DKD's target weight. Defaults to 0.5.
-        beta (float): DKD's non-target weight. Defaults to 0.5.
+        mode (str): ``'dkd'`` or ``'paper_binary'``. Defaults to ``'dkd'``.
+        alpha (float): Target weight (dkd: TCKD's weight; paper_binary: the teacher's share of the target).
+            Defaults to 0.5.
+        beta (float): Non-target weight (dkd: NCKD's weight; paper_binary: the label's share of the target).
+            Defaults to 0.5.
         tau (float): Temperature T. Defaults to 1.0.
         size (str): ``'label'`` or ``'student'``. Defaults to ``'label'``.
         eps (float): Clamp of the binary probabilities before the log. Defaults to 1e-8.
@@ -130,13 +142,16 @@ class PixelDecoupledKD(nn.Module):
         loss_weight (float): Defaults to 1.0.
     """
 
-    def __init__(self, mode: str = 'paper_binary', alpha: float = 0.5, beta: float = 0.5, tau: float = 1.0,
+    def __init__(self, mode: str = 'dkd', alpha: float = 0.5, beta: float = 0.5, tau: float = 1.0,
                  size: str = 'label', eps: float = 1e-8, ignore_index: int = 255, loss_weight: float = 1.0) -> None:
         super().__init__()
         if mode not in ('paper_binary', 'dkd'):
-            raise ValueError(f"PixelDecoupledKD: mode must be 'paper_binary' or 'dkd', got {mode!r}")
+            raise ValueError(f"PixelDecoupledKD: mode must be 'dkd' or 'paper_binary', got {mode!r}")
         if size not in ('label', 'student'):
             raise ValueError(f"PixelDecoupledKD: size must be 'label' or 'student', got {size!r}")
+        if alpha < 0 or beta < 0 or (mode == 'paper_binary' and alpha + beta <= 0):
+            raise ValueError(f'PixelDecoupledKD: alpha and beta must be >= 0 (and not both 0 in paper_binary), got '
+                             f'alpha={alpha}, beta={beta}')
         self.mode, self.alpha, self.beta, self.tau, self.size = mode, alpha, beta, tau, size
         self.eps, self.ignore_index, self.loss_weight = eps, ignore_index, loss_weight
 
@@ -149,8 +164,8 @@ class PixelDecoupledKD(nn.Module):
         b_s = self.binary(F.softmax(z_s / self.tau, dim=1), onehot)
         b_t = self.binary(F.softmax(z_t / self.tau, dim=1), onehot)
         if self.mode == 'paper_binary':
-            target = torch.stack([torch.ones_like(b_t[:, 0]), torch.zeros_like(b_t[:, 0])], dim=1)
-            q = ((b_t + target) / 2).clamp(min=self.eps)
+            label = torch.stack([torch.ones_like(b_t[:, 0]), torch.zeros_like(b_t[:, 0])], dim=1)
+            q = ((self.alpha * b_t + self.beta * label) / (self.alpha + self.beta)).clamp(min=self.eps)
             return 0.5 * (b_s * (b_s.log() - q.log())).sum(dim=1)
         tckd = (b_t * (b_t.log() - b_s.log())).sum(dim=1)
         log_s_nt = F.log_softmax(z_s / self.tau - 1000.0 * onehot, dim=1)
@@ -165,9 +180,7 @@ class PixelDecoupledKD(nn.Module):
             raise ValueError(f'PixelDecoupledKD: {len(s_list)} student logits but {len(t_list)} teacher logits.')
         with autocast_off(s_list):
             for z_s, z_t in zip(s_list, t_list):
-                if z_s.shape[1] != z_t.shape[1]:
-                    raise ValueError(f'PixelDecoupledKD: the student has {z_s.shape[1]} classes, the teacher '
-                                     f'{z_t.shape[1]}; both must predict the same K classes.')
+                check_same_classes('PixelDecoupledKD', z_s, z_t)
                 size = tuple(gt.shape[-2:]) if self.size == 'label' else tuple(z_s.shape[-2:])
                 z_s, z_t = resize_to(z_s.float(), size), resize_to(z_t.detach().float(), size)
                 onehot, valid = labels_on_grid(gt, size, z_s.shape[1], self.ignore_index)

@@ -10,7 +10,8 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, autocast_off, gather_with_grad, labels_on_grid, paired_stages, world_size
+from .utils import (Tensors, as_list, autocast_off, gather_with_grad, labels_on_grid, paired_stages, resize_to,
+                    world_size)
 
 
 def _kl_rows(logits_s: Tensor, logits_t: Tensor) -> Tensor:
@@ -23,35 +24,54 @@ def _kl_rows(logits_s: Tensor, logits_t: Tensor) -> Tensor:
 class PixelPairContrastLoss(nn.Module):
     """CIRKD's mini-batch pixel-to-pixel distillation (Sec. 3.2, Eqs. 2–4, the batch-level variant).
 
-    Student embeddings (after the projection head, :class:`FeatureRegressor` with ``num_convs=2``) and teacher
-    features are max-pooled ``pool_size``×``pool_size`` (ceil mode) and L2-normalised per pixel. For every local
-    image i and every image j of the gathered mini-batch (all DDP ranks, :func:`gather_with_grad`), each pixel m of
-    i gets a distribution over the pixels n of j, softmax_n(v_m·v_n / τ), for the student (student embeddings on both
-    sides) and the teacher; the loss is KL(teacher ‖ student) summed over n, averaged over m, then averaged over all
-    (i, j) pairs. Every rank averages over its own anchors i, so the mean over ranks is the loss of the whole batch.
+    The inputs are the raw feature maps of the two networks, as in the CIRKD release (its projection head only feeds
+    the memory losses): the similarities stay within each network, so the channel counts may differ; a teacher map of
+    another h×w is resized bilinearly to the student's grid. Each map is average-pooled ``pool_size``×``pool_size``
+    (stride ``pool_size``, floor mode) when both its h and w are ≥ ``pool_min_size``, then L2-normalised per pixel.
+    For every local image i and every image j of the gathered mini-batch (all DDP ranks, :func:`gather_with_grad`),
+    each pixel m of i gets a distribution over the pixels n of j, softmax_n(v_m·v_n / τ), for the student (student
+    features on both sides) and the teacher; the loss is KL(teacher ‖ student) summed over n, averaged over m, then
+    averaged over all (i, j) pairs. Every rank averages over its own anchors i, so the mean over ranks is the loss of
+    the whole batch.
 
-    [I] τ = 0.1, ``pool_size`` = 2 and λ = 1 are our reading of the CIRKD release; no T² factor. The paper's
-    memory-bank variant is not implemented (the issue asks for the mini-batch form).
+    The pooling follows the CIRKD release (facts of issue 16): its current code average-pools 4×4 only at inputs of
+    256×256 and above (the defaults; at the usual 1/8 or 1/32 feature grids of 512×1024 or 1024×1024 crops nothing
+    is pooled); its first version had an optional 2×2 average pooling (``pool_size=2, pool_min_size=0``).
+    ``pool_size=1`` never pools. [I] The size test reads the feature map given to the loss.
+    τ = 0.1 and λ = 1 are our reading of the release; no T² factor. The paper's memory-bank variant is not
+    implemented (the issue asks for the mini-batch form).
 
     Args:
         tau (float): Temperature τ. Defaults to 0.1.
-        pool_size (int): Max-pooling window before the pairwise maps (memory); 1 keeps every pixel. Defaults to 2.
+        pool_size (int): Average-pooling window (and stride). Defaults to 4.
+        pool_min_size (int): Pool only maps whose h and w are both at least this. Defaults to 256.
         loss_weight (float): Defaults to 1.0.
     """
 
-    def __init__(self, tau: float = 0.1, pool_size: int = 2, loss_weight: float = 1.0) -> None:
+    def __init__(self, tau: float = 0.1, pool_size: int = 4, pool_min_size: int = 256,
+                 loss_weight: float = 1.0) -> None:
         super().__init__()
-        self.tau, self.pool_size, self.loss_weight = tau, pool_size, loss_weight
+        if int(pool_size) < 1:
+            raise ValueError(f'PixelPairContrastLoss: pool_size must be >= 1, got {pool_size!r}')
+        self.tau, self.pool_size, self.pool_min_size, self.loss_weight = tau, int(pool_size), pool_min_size, loss_weight
 
     def embed(self, x: Tensor) -> Tensor:
-        if self.pool_size > 1:
-            x = F.max_pool2d(x, self.pool_size, self.pool_size, ceil_mode=True)
+        if self.pool_size > 1 and min(x.shape[-2:]) >= self.pool_min_size:
+            x = F.avg_pool2d(x, self.pool_size, self.pool_size)
         return F.normalize(x, dim=1).flatten(2)  # B×C×N
 
     def forward(self, preds_S: Tensors, preds_T: Tensors) -> Tensor:
+        s_list, t_list = as_list(preds_S), as_list(preds_T)
+        if len(s_list) != len(t_list):
+            raise ValueError(f'PixelPairContrastLoss: {len(s_list)} student maps but {len(t_list)} teacher maps.')
         total = 0.0
-        with autocast_off(preds_S):
-            for s, t in paired_stages('PixelPairContrastLoss', preds_S, preds_T, align_spatial=True):
+        with autocast_off(s_list):
+            for s, t in zip(s_list, t_list):
+                if s.dim() != 4 or t.dim() != 4 or s.shape[0] != t.shape[0]:
+                    raise ValueError(f'PixelPairContrastLoss: the student map is {tuple(s.shape)} and the teacher map '
+                                     f'{tuple(t.shape)}; both must be B×C×h×w with the same batch (channels and h×w '
+                                     'may differ).')
+                s, t = s.float(), resize_to(t.detach().float(), s.shape[-2:])
                 s, t = self.embed(s), self.embed(t)
                 s_all, t_all = gather_with_grad(s), gather_with_grad(t)
                 loss = 0.0

@@ -3,7 +3,7 @@ import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, as_list, autocast_off, resize_to
+from .utils import Tensors, as_list, autocast_off, check_same_classes, resize_to
 
 
 def pearson(a: Tensor, b: Tensor, eps: float = 1e-8) -> Tensor:
@@ -43,6 +43,7 @@ class DISTLoss(nn.Module):
         s_list = as_list(preds_S)
         with autocast_off(s_list):
             for z_s, z_t in zip(s_list, as_list(preds_T)):
+                check_same_classes('DISTLoss', z_s, z_t)
                 z_s, z_t = z_s.float(), resize_to(z_t.detach().float(), z_s.shape[-2:])
                 k = z_s.shape[1]
                 y_s = (z_s / self.tau).softmax(dim=1).permute(0, 2, 3, 1).reshape(-1, k)

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import Tensors, as_list, autocast_off, labels_on_grid, masked_mean, resize_to
+from .utils import Tensors, as_list, autocast_off, check_same_classes, labels_on_grid, masked_mean, resize_to
 
 
 def one_vs_rest_bce(logits: Tensor, onehot: Tensor) -> Tensor:
@@ -27,14 +27,20 @@ class HeteroAKDLoss(nn.Module):
 
     * KMM: S_t = H_s / (H_t + H_s + ε),  Z_mix = S_t ⊙ Z_t + (1 − S_t) ⊙ Z_s (the mix leans to whoever errs less);
     * KEM: ΔH = max(0, H_s − H(Z_mix)),  E = H_s + ΔH,  W = softmax(E) over classes at each pixel;
-    * L = T² · mean over valid pixels of Σ_c W_c · [−softmax(Z_mix / T)_c · log softmax(Z_s / T)_c].
+    * L = T² · mean over valid pixels of Σ_c W_c · [−softmax(Z_mix / T)_c · log softmax(Z_s / T)_c]  (Eq. 10 as the
+      re-implementations cite it, × T²; the defaults ``class_reduction='sum'``, ``t_squared=True``).
 
     S_t, Z_mix and W are detached: only the student's projected logits receive gradients. Ignore pixels are excluded
     everywhere; a frame without valid pixels contributes 0, not NaN. Computed in fp32 even under autocast.
 
+    Scale: the default is K·T² times the element-mean reading (mean over valid pixels *and* classes, no T²), which
+    ``class_reduction='mean', t_squared=False`` gives: 304× for Cityscapes (K = 19, T = 4), 336× for VOC (K = 21),
+    2400× for ADE20K (K = 150). Compare λ_h across readings with this factor.
+
     [I] choices: W over classes by default (``weight_dim='spatial'`` normalises each class over the valid pixels of
-    its image instead, then the weighted CE is summed over pixels and averaged over classes); the T² factor follows
-    KD practice; T = 4 as in both re-implementations.
+    its image instead; the weighted CE is then summed over the pixels of each (image, class) and reduced over classes
+    by ``class_reduction``, then averaged over images); the T² factor follows KD practice; T = 4 as in both
+    re-implementations.
 
     Args:
         tau (float): Temperature T. Defaults to 4.0.
@@ -42,15 +48,21 @@ class HeteroAKDLoss(nn.Module):
         eps (float): ε of S_t. Defaults to 1e-6.
         ignore_index (int): Defaults to 255.
         loss_weight (float): λ_h. Defaults to 1.0.
+        class_reduction (str): ``'sum'`` (Eq. 10's Σ_c) or ``'mean'`` (divided by K) over the class axis.
+            Defaults to ``'sum'``.
+        t_squared (bool): Multiply by T². Defaults to True.
     """
 
     def __init__(self, tau: float = 4.0, weight_dim: str = 'class', eps: float = 1e-6, ignore_index: int = 255,
-                 loss_weight: float = 1.0) -> None:
+                 loss_weight: float = 1.0, class_reduction: str = 'sum', t_squared: bool = True) -> None:
         super().__init__()
         if weight_dim not in ('class', 'spatial'):
             raise ValueError(f"HeteroAKDLoss: weight_dim must be 'class' or 'spatial', got {weight_dim!r}")
+        if class_reduction not in ('sum', 'mean'):
+            raise ValueError(f"HeteroAKDLoss: class_reduction must be 'sum' or 'mean', got {class_reduction!r}")
         self.tau, self.weight_dim, self.eps = tau, weight_dim, eps
         self.ignore_index, self.loss_weight = ignore_index, loss_weight
+        self.class_reduction, self.t_squared = class_reduction, t_squared
 
     def mix(self, z_s: Tensor, z_t: Tensor, onehot: Tensor, valid: Tensor):
         """KMM and KEM: returns the detached mixed logits and class weights."""
@@ -73,19 +85,19 @@ class HeteroAKDLoss(nn.Module):
         total = 0.0
         with autocast_off(s_list):
             for z_s, z_t in zip(s_list, t_list):
-                if z_s.shape[1] != z_t.shape[1]:
-                    raise ValueError(f'HeteroAKDLoss: the student projects to {z_s.shape[1]} classes, the teacher to '
-                                     f'{z_t.shape[1]}; both projectors need num_classes = K.')
+                check_same_classes('HeteroAKDLoss', z_s, z_t)
                 z_s, z_t = z_s.float(), resize_to(z_t.detach().float(), z_s.shape[-2:])
                 onehot, valid = labels_on_grid(gt, z_s.shape[-2:], z_s.shape[1], self.ignore_index)
                 z_mix, weights = self.mix(z_s.detach(), z_t, onehot, valid)
                 soft_ce = -(F.softmax(z_mix / self.tau, dim=1) * F.log_softmax(z_s / self.tau, dim=1))
-                per_pixel = (weights * soft_ce).sum(dim=1)
-                if self.weight_dim == 'class':
-                    term = masked_mean(per_pixel, valid)
-                else:
-                    term = (weights * soft_ce * valid[:, None]).sum(dim=(2, 3)).mean()
-                total = total + term * self.tau ** 2
+                weighted = weights * soft_ce
+                if self.weight_dim == 'class':  # Σ_c per pixel, mean over the valid pixels
+                    term = masked_mean(weighted.sum(dim=1), valid)
+                else:  # Σ over the valid pixels of each (image, class), Σ_c, mean over images
+                    term = (weighted * valid[:, None]).sum(dim=(1, 2, 3)).mean()
+                if self.class_reduction == 'mean':
+                    term = term / z_s.shape[1]
+                total = total + (term * self.tau ** 2 if self.t_squared else term)
         return self.loss_weight * total
 
 
@@ -124,29 +136,40 @@ class PixelKLDivergence(nn.Module):
     and averaged over pixels (valid pixels only when ``gt`` is given). fp32 even under autocast; the teacher side is
     detached.
 
+    ``class_reduction='mean'`` averages over the classes too (the element mean over pixels × classes, 1/K of the
+    default), the reduction of the IFVD release's pixel-wise KD (``KLDivLoss`` with an element mean): its λ = 10 is
+    then λ = 10/K per pixel in the default reading.
+
     Args:
         tau (float): Temperature T. Defaults to 1.0.
         ignore_index (int): Defaults to 255.
         loss_weight (float): Defaults to 1.0.
         grid (str): ``'student'`` or ``'teacher'``: where the two are compared. Defaults to ``'student'``.
+        class_reduction (str): ``'sum'`` or ``'mean'`` over the class axis. Defaults to ``'sum'``.
     """
 
     def __init__(self, tau: float = 1.0, ignore_index: int = 255, loss_weight: float = 1.0,
-                 grid: str = 'student') -> None:
+                 grid: str = 'student', class_reduction: str = 'sum') -> None:
         super().__init__()
         if grid not in ('student', 'teacher'):
             raise ValueError(f"PixelKLDivergence: grid must be 'student' or 'teacher', got {grid!r}")
+        if class_reduction not in ('sum', 'mean'):
+            raise ValueError(f"PixelKLDivergence: class_reduction must be 'sum' or 'mean', got {class_reduction!r}")
         self.tau, self.ignore_index, self.loss_weight, self.grid = tau, ignore_index, loss_weight, grid
+        self.class_reduction = class_reduction
 
     def forward(self, preds_S: Tensors, preds_T: Tensors, gt: Optional[Tensor] = None) -> Tensor:
         total = 0.0
         s_list = as_list(preds_S)
         with autocast_off(s_list):
             for z_s, z_t in zip(s_list, as_list(preds_T)):
+                check_same_classes('PixelKLDivergence', z_s, z_t)
                 size = (z_t if self.grid == 'teacher' else z_s).shape[-2:]
                 z_s, z_t = resize_to(z_s.float(), size), resize_to(z_t.detach().float(), size)
                 log_p_t = F.log_softmax(z_t / self.tau, dim=1)
                 kl = (log_p_t.exp() * (log_p_t - F.log_softmax(z_s / self.tau, dim=1))).sum(dim=1)
+                if self.class_reduction == 'mean':
+                    kl = kl / z_s.shape[1]
                 valid = None if gt is None else labels_on_grid(gt, z_s.shape[-2:], z_s.shape[1],
                                                                self.ignore_index)[1]
                 total = total + masked_mean(kl, valid) * self.tau ** 2

@@ -21,20 +21,23 @@ class KAAdaptationLoss(nn.Module):
 
     averaged over the batch too. A position whose vector is all zero (possible after ReLU) normalises to zero.
 
+    ``channel_reduction='sum'`` (default) is the norm as the paper writes it, so β = 50 means the paper's β. It is
+    large: for unrelated unit vectors the L1 distance is ≈ 2·√(C/π) ≈ 1.13·√C (18 for C = 256), i.e. ≈ 900 at β = 50.
+    ``'mean'`` divides the p-norm by C (the mean absolute difference per element, torchdistill's element-mean scale);
+    it needs β·C (12 800 for C = 256) for the paper's effective weight.
+
     [I] choices: per-position normalisation (the paper indexes positions; torchdistill normalises the whole map);
-    p = 1, q = 2 as torchdistill. ``channel_reduction='mean'`` (default) divides the p-norm by C, i.e. the mean
-    absolute difference per element: with β = 50 the summed form would be hundreds of times the CE loss at the start
-    (≈ 1.1·√C for unrelated unit vectors), the mean form is of the order of CE. ``'sum'`` is the norm as written.
+    p = 1, q = 2 as torchdistill.
 
     Args:
         p (float): Norm of the difference. Defaults to 1.
         q (float): Norm used to normalise each position. Defaults to 2.
-        channel_reduction (str): ``'mean'`` or ``'sum'`` over channels. Defaults to ``'mean'``.
+        channel_reduction (str): ``'sum'`` or ``'mean'`` over channels. Defaults to ``'sum'``.
         eps (float): Defaults to 1e-12.
         loss_weight (float): β. Defaults to 50.
     """
 
-    def __init__(self, p: float = 1.0, q: float = 2.0, channel_reduction: str = 'mean', eps: float = 1e-12,
+    def __init__(self, p: float = 1.0, q: float = 2.0, channel_reduction: str = 'sum', eps: float = 1e-12,
                  loss_weight: float = 50.0) -> None:
         super().__init__()
         if channel_reduction not in ('mean', 'sum'):
@@ -142,17 +145,24 @@ class KAAffinityLoss(nn.Module):
         return self.loss_weight * total
 
 
-def latent_l1(latent: Tensor) -> Tensor:
-    """(1/B) Σ_b ‖z_b‖₁: the autoencoder's sparsity term, summed over each sample's latent, averaged over the batch."""
-    return latent.float().abs().sum() / latent.shape[0]
+def autoencoder_loss(feat: Tensor, latent: Tensor, recon: Tensor, alpha: float = 1e-7,
+                     reduction: str = 'mean') -> Tuple[Tensor, Tensor]:
+    """KA stage 1 (seeds.md §3.2 item 1): the two terms of L_ae = ‖φ_t − D(E(φ_t))‖² + α‖E(φ_t)‖₁, one reduction.
 
+    Both terms are per-sample sums (the paper's form), averaged over the batch; ``reduction='mean'`` (default) divides
+    *both* by the number of elements of φ_t (C·H·W), so the squared error is the element-mean MSE and the latent term
+    is α · Σ|z| / (C·H·W). α weighs sparsity against reconstruction exactly as in the paper; the whole loss is the
+    paper's divided by a constant (C·H·W = 512·128·256 ≈ 1.7·10⁷ for the DeepLabV3+ feature of a 512×1024 crop),
+    which only rescales the step size. [I] 'mean': with the paper's lr 0.1, the summed form would take steps ≈ 10⁷
+    times those of the mean. ``'sum'`` gives the paper's sums as they are.
 
-def autoencoder_loss(feat: Tensor, latent: Tensor, recon: Tensor, alpha: float = 1e-7) -> Tuple[Tensor, Tensor]:
-    """KA stage 1 (seeds.md §3.2 item 1): ``(mean squared reconstruction error, α · (1/B) Σ_b ‖E(φ_t)_b‖₁)``.
-
-    [I] reductions: the squared error is averaged over elements (a summed error at lr 0.1 would explode); the L1 term is
-    summed over each sample's latent (α = 1e-7 on an element mean would be a no-op; summed over the 256×32×64 latent of
-    a 512×1024 crop it is ≈ 0.05 · mean |z|, a regulariser of the order of the reconstruction error).
+    Returns:
+        ``(reconstruction term, α · latent L1 term)``.
     """
+    if reduction not in ('mean', 'sum'):
+        raise ValueError(f"autoencoder_loss: reduction must be 'mean' or 'sum', got {reduction!r}")
     with autocast_off(feat):
-        return F.mse_loss(recon.float(), feat.detach().float()), alpha * latent_l1(latent)
+        batch = feat.shape[0]
+        count = batch * (feat[0].numel() if reduction == 'mean' else 1)
+        recon_term = (recon.float() - feat.detach().float()).pow(2).sum() / count
+        return recon_term, alpha * latent.float().abs().sum() / count

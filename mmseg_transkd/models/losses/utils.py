@@ -23,6 +23,18 @@ def one_int(value: Union[int, Sequence[int]], where: str) -> int:
     return int(value)
 
 
+def check_same_classes(name: str, z_s: Tensor, z_t: Tensor) -> None:
+    """Raises ``ValueError`` when student and teacher logits (B×K×h×w) differ in their class count K.
+
+    Logit distillation compares the two class by class; a teacher with other classes (another dataset, another
+    ``num_classes``) would otherwise fail deep inside the loss or, after a resize, compare unrelated classes.
+    """
+    if z_s.shape[1] != z_t.shape[1]:
+        raise ValueError(f'{name}: the student\'s logits have {z_s.shape[1]} classes but the teacher\'s have '
+                         f'{z_t.shape[1]}. Logit distillation compares them class by class: use a teacher trained on '
+                         'the student\'s classes, with the same decode_head.num_classes in both configs.')
+
+
 def autocast_off(value: Tensors) -> torch.autocast:
     """A context with autocast disabled on ``value``'s device: KD losses compute in fp32 also under AMP."""
     return torch.autocast(device_type=as_list(value)[0].device.type, enabled=False)
@@ -49,6 +61,11 @@ def paired_stages(name: str, preds_S: Tensors, preds_T: Tensors,
     for i, (s, t) in enumerate(zip(s_list, t_list)):
         if align_spatial and s.dim() == t.dim() == 4 and s.shape[:2] == t.shape[:2]:
             t = resize_to(t.detach().float(), s.shape[-2:])
+        if s.dim() == t.dim() == 4 and s.shape[0] == t.shape[0] and s.shape[1] != t.shape[1]:
+            raise ValueError(f'{name}: stage {i + 1} of the student has {s.shape[1]} channels but the teacher '
+                             f'{t.shape[1]} ({tuple(s.shape)} vs {tuple(t.shape)}); they must match. For features, '
+                             'map the student to the teacher\'s width with a connector; for logits (classes), use a '
+                             'teacher with the student\'s classes (the same decode_head.num_classes).')
         if s.shape != t.shape:
             raise ValueError(f'{name}: stage {i + 1} of the student is {tuple(s.shape)} but the teacher is '
                              f'{tuple(t.shape)}; they must match (check the connector feeding the student side).')

@@ -39,11 +39,13 @@ class KnowledgeTranslator(BaseSegmentor):
             (the feature of the teacher's last conv layer, before the classifier).
         autoencoder (dict): ``FeatureAutoencoder`` config; ``in_channels`` is measured on the teacher unless set.
         alpha (float): Weight of the latent L1 term. Defaults to 1e-7.
+        reduction (str): ``'mean'`` (both terms divided by φ_t's C·H·W) or ``'sum'`` (the paper's per-sample sums);
+            both average over the batch. Defaults to ``'mean'``.
         probe_size (tuple[int, int]): Input size of the build-time probe forward. Defaults to (64, 64).
         data_preprocessor (dict, optional): Used only when the teacher's config has none.
     """
 
-    def __init__(self, teacher: dict, tap: dict, autoencoder: dict, alpha: float = 1e-7,
+    def __init__(self, teacher: dict, tap: dict, autoencoder: dict, alpha: float = 1e-7, reduction: str = 'mean',
                  probe_size: Tuple[int, int] = (64, 64), data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         teacher_cfg = teacher_model_cfg(teacher, 'model.teacher')
@@ -58,7 +60,9 @@ class KnowledgeTranslator(BaseSegmentor):
         except ValueError as err:
             raise ValueError(f'model.tap: {err}') from None
         self._tap_heads = sorted({s.split('.')[0] for s in self.tap.sources if s.split('.')[0].endswith('head')})
-        self.alpha = alpha
+        if reduction not in ('mean', 'sum'):
+            raise ValueError(f"model.reduction must be 'mean' or 'sum', got {reduction!r}")
+        self.alpha, self.reduction = alpha, reduction
         self._register_state_dict_hook(drop_teacher_keys)
         self.register_load_state_dict_post_hook(ignore_missing_teacher_keys)
 
@@ -100,7 +104,7 @@ class KnowledgeTranslator(BaseSegmentor):
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         feat = self.teacher_feature(inputs)
         latent, recon = self.autoencoder(feat)
-        loss_recon, loss_l1 = autoencoder_loss(feat, latent, recon, self.alpha)
+        loss_recon, loss_l1 = autoencoder_loss(feat, latent, recon, self.alpha, self.reduction)
         with torch.no_grad():
             rel = (recon.detach().float() - feat).pow(2).sum() / feat.pow(2).sum().clamp(min=1e-12)
         return dict(loss_recon=loss_recon, loss_latent_l1=loss_l1, recon_rel=rel)

@@ -19,11 +19,11 @@ kd = dict(
                                      inputs=dict(preds_S='S.logits', preds_T='T.logits'))))
 
 # FitNet (Romero et al. 2015): the deepest backbone stage as hint / guided layer [I], 1x1 conv + BN regressor [I],
-# element-mean MSE, lambda = 1 [I].
+# element-mean MSE, lambda = 10 (source: CIRKD's FitNet script; FitNets has no segmentation release).
 fitnet = dict(
     **_last,
     connectors=dict(regressor=_regressor),
-    distill_losses=dict(loss_fitnet=dict(type='FitNetLoss', loss_weight=1.0,
+    distill_losses=dict(loss_fitnet=dict(type='FitNetLoss', loss_weight=10.0,
                                          inputs=dict(preds_S='C.regressor', preds_T='T.feat'))))
 
 # CWD (Shu et al. 2021): channel distributions of the final logits, T = 4, lambda = 3 (paper's segmentation setting).
@@ -33,13 +33,14 @@ cwd = dict(
                                       inputs=dict(preds_S='S.logits', preds_T='T.logits'))))
 
 # CWD on features as well (the `cwd-feat` configs): the logit term above plus CWD on the deepest backbone stage
-# through a 1x1 conv + BN regressor to the teacher's width, T = 4 [I], lambda = 3 [I].
+# through a 1x1 conv + BN regressor to the teacher's width, T = 4 [I], lambda = 50 (source: CIRKD's CWD script, its
+# feature weight; the logit weight there is 3 as above).
 cwd_feat = dict(
     **_last_logits,
     connectors=dict(regressor=_regressor),
     distill_losses=dict(
         loss_cwd=cwd['distill_losses']['loss_cwd'],
-        loss_cwd_feat=dict(type='ChannelWiseDivergence', tau=4.0, norm='channel', loss_weight=3.0,
+        loss_cwd_feat=dict(type='ChannelWiseDivergence', tau=4.0, norm='channel', loss_weight=50.0,
                            inputs=dict(preds_S='C.regressor', preds_T='T.feat'))))
 
 # SKD (Liu et al. 2019): pair-wise affinity on the deepest stage (2x2 max-pooled nodes, lambda_pa = 0.5 [I]) +
@@ -52,13 +53,15 @@ skd = dict(
         loss_pi=dict(type='PixelKLDivergence', tau=1.0, loss_weight=10.0,
                      inputs=dict(preds_S='S.logits', preds_T='T.logits'))))
 
-# IFVD (Wang et al. 2020): intra-class feature variation on the deepest stage (lambda = 50 [I]) + pixel-wise KD
-# (lambda = 10). The holistic adversarial term is the optional `ifvd_adv` below.
+# IFVD (Wang et al. 2020), weights of the IFVD release: intra-class feature variation on the deepest stage,
+# lambda = 200 (CIRKD's IFVD script uses 20), + pixel-wise KD, lambda = 10 on the release's element-mean KL (mean over
+# pixels and classes: 10/K per pixel, class_reduction='mean'). The holistic adversarial term is the optional
+# `ifvd_adv` below.
 ifvd = dict(
     **_last_logits,
     distill_losses=dict(
-        loss_ifv=dict(type='IFVLoss', loss_weight=50.0, inputs=dict(preds_S='S.feat', preds_T='T.feat', gt='GT')),
-        loss_pi=dict(type='PixelKLDivergence', tau=1.0, loss_weight=10.0,
+        loss_ifv=dict(type='IFVLoss', loss_weight=200.0, inputs=dict(preds_S='S.feat', preds_T='T.feat', gt='GT')),
+        loss_pi=dict(type='PixelKLDivergence', tau=1.0, class_reduction='mean', loss_weight=10.0,
                      inputs=dict(preds_S='S.logits', preds_T='T.logits'))))
 
 # SKD's holistic adversarial term (also in IFVD), optional (the `skd-adv` / `ifvd-adv` configs): a WGAN-GP critic on
@@ -88,17 +91,18 @@ review = dict(
     distill_losses=dict(loss_review=dict(type='HCLoss', levels=(4, 2, 1), loss_weight=1.0,
                                          inputs=dict(preds_S='C.abf', preds_T='T.feats'))))
 
-# CIRKD (Yang et al. 2022): projection head on the deepest student stage to the teacher's width, logit KD (T = 1,
-# lambda = 1), mini-batch pixel-to-pixel (tau = 0.1, lambda = 1 [I]) and pixel-to-region (tau = 0.1, lambda = 0.1 [I])
-# contrast over the images of all GPUs.
+# CIRKD (Yang et al. 2022): logit KD (T = 1, lambda = 1), mini-batch pixel-to-pixel contrast on the raw deepest
+# stages (tau = 0.1, lambda = 1 [I]; 4x4 average pooling only for maps of 256x256 and more, as the release) and
+# pixel-to-region contrast (tau = 0.1, lambda = 0.1 [I]) of the projection head's embedding (deepest student stage to
+# the teacher's width), over the images of all GPUs.
 cirkd = dict(
     **_last_logits,
     connectors=dict(embed=dict(_regressor, num_convs=2, out_norm=False)),
     distill_losses=dict(
         loss_kd=dict(type='PixelKLDivergence', tau=1.0, loss_weight=1.0,
                      inputs=dict(preds_S='S.logits', preds_T='T.logits')),
-        loss_pixel=dict(type='PixelPairContrastLoss', tau=0.1, pool_size=2, loss_weight=1.0,
-                        inputs=dict(preds_S='C.embed', preds_T='T.feat')),
+        loss_pixel=dict(type='PixelPairContrastLoss', tau=0.1, pool_size=4, pool_min_size=256, loss_weight=1.0,
+                        inputs=dict(preds_S='S.feat', preds_T='T.feat')),
         loss_region=dict(type='PixelRegionContrastLoss', tau=0.1, loss_weight=0.1,
                          inputs=dict(preds_S='C.embed', preds_T='T.feat', gt='GT'))))
 

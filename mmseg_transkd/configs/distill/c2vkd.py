@@ -32,8 +32,10 @@ linguistic_connectors = dict(
     ling_s=dict(type='C2VKDLinguisticAdapter', inputs=['S.feats'], stage=-1,
                 channels_from=dict(in_channels='S.feats', out_channels='C.ling_t')))
 
-# L = L_PDD + 0.1 L_glob + 0.1 L_patch + 0.5 L_ling (code defaults, paper Eq. 10), faithful reductions (spec §1.5)
-pdd_loss = dict(type='PixelDecoupledKD', mode='paper_binary', tau=1.0, size='label', loss_weight=1.0,
+# L = L_PDD + 0.1 L_glob + 0.1 L_patch + 0.5 L_ling (code defaults, paper Eq. 10), faithful reductions (spec §1.5).
+# PDD: DKD per pixel with the code's get_dkd_loss(alpha=0.5, beta=0.5, temperature=1.0) (issue 15); the paper's binary
+# reading is mode='paper_binary' (the *_paper-binary.py config).
+pdd_loss = dict(type='PixelDecoupledKD', mode='dkd', alpha=0.5, beta=0.5, tau=1.0, size='label', loss_weight=1.0,
                 inputs=dict(preds_S='S.logits', preds_T='T.logits', gt='GT'))
 visual_losses = dict(
     loss_glob=dict(type='ChannelKLDivergence', tau=1.0, reduction='mean', loss_weight=0.1,
@@ -43,12 +45,25 @@ linguistic_losses = dict(
     loss_ling=dict(type='ChannelKLDivergence', tau=1.0, reduction='mean', loss_weight=0.5,
                    inputs=dict(preds_S='C.ling_s', preds_T='C.ling_t')))
 
+# The competing reading of the linguistic path (issue 15): the official script passes the student's features through
+# the same frozen pool as the teacher's. [I] The student feature is F_s' (the visual adapter's 2048-channel output, the
+# only student tensor of the pool's width), resized to 16x16 like layer4; the gradient reaches the student through the
+# frozen pool (detach_input=False). No 512-d student adapter. A second pool instance holds the same weights (~57 MB).
+linguistic_connectors_pool_both = dict(
+    ling_t=linguistic_connectors['ling_t'],
+    ling_s=dict(type='CLIPAttentionPool2d', inputs=['C.vis_s'], attnpool_ckpt=attnpool_ckpt, num_heads=32,
+                output_dim=512, pool_size=16, detach_input=False, channels_from=dict(embed_dim='C.vis_s')))
+
 recorders = dict(
     student_recorders=dict(feats=student_stages, logits=head_logits),
     teacher_recorders=dict(layer4=teacher_layer4, logits=head_logits))
 c2vkd = dict(
     **recorders,
     connectors=dict(**visual_connectors, **linguistic_connectors),
+    distill_losses=dict(loss_pdd=pdd_loss, **visual_losses, **linguistic_losses))
+c2vkd_pool_both = dict(
+    **recorders,
+    connectors=dict(**visual_connectors, **linguistic_connectors_pool_both),
     distill_losses=dict(loss_pdd=pdd_loss, **visual_losses, **linguistic_losses))
 # C2VKD-noCLIP: no linguistic term at all (not the paper method; LogNoteHook says so in the log)
 c2vkd_noclip = dict(
@@ -58,11 +73,4 @@ c2vkd_noclip = dict(
 noclip_note = ('C2VKD-noCLIP: the linguistic VLFD term is OFF (no CLIP RN101 attention-pool weights were supplied); '
                'this run is NOT the paper method (L = L_PDD + 0.1 L_glob + 0.1 L_patch).')
 
-# Recipe (paper §IV-B/C as read in spec §1.6): AdamW lr 6e-5 (weight decay 0.01 as the code), 512x512 crops, batch 24
-# (8 GPUs x 3), 50k iterations, poly decay power 1.0 to 0 after a 1500-iteration linear warm-up (the code's) [I].
-c2vkd_optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.01))
-c2vkd_param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500),
-    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=1500, end=50000, by_epoch=False)]
-c2vkd_train_cfg = dict(type='IterBasedTrainLoop', max_iters=50000, val_interval=5000)
+# The recipe (optimiser, schedule, teachers, pipelines) is in ./c2vkd_recipe.py, shared with the baselines on the pair.

@@ -1,0 +1,6 @@
+# The dist baseline (the `dist` recipe of mmseg_transkd/configs/distill/baselines.py) on the deeplabv3-r101_segformer-b0
+# Cityscapes pair (./_base_/deeplabv3-r101_segformer-b0_city.py), a heterogeneous pair of HeteroAKD's tables,
+# with HeteroAKD's recipe for that pair.
+# Weights: beta = gamma = 1, T = 1, lambda = 1 [I] (DIST's defaults; not re-checked against its segmentation runs).
+_base_ = ['./_base_/deeplabv3-r101_segformer-b0_city.py']
+model = dict(recipe='dist')

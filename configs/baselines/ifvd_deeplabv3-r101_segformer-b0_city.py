@@ -1,0 +1,6 @@
+# The ifvd baseline (the `ifvd` recipe of mmseg_transkd/configs/distill/baselines.py) on the deeplabv3-r101_segformer-b0
+# Cityscapes pair (./_base_/deeplabv3-r101_segformer-b0_city.py), a heterogeneous pair of HeteroAKD's tables,
+# with HeteroAKD's recipe for that pair.
+# Weights of the IFVD release: lambda_ifv = 200, pixel KD lambda = 10 on an element-mean KL (CIRKD's script: 20).
+_base_ = ['./_base_/deeplabv3-r101_segformer-b0_city.py']
+model = dict(recipe='ifvd')

@@ -1,0 +1,6 @@
+# The skd baseline (the `skd` recipe of mmseg_transkd/configs/distill/baselines.py) on the segformer-b4_deeplabv3-r18
+# Cityscapes pair (./_base_/segformer-b4_deeplabv3-r18_city.py), a heterogeneous pair of HeteroAKD's tables,
+# with HeteroAKD's recipe for that pair.
+# Weights: lambda_pa = 0.5, lambda_pi = 10, as we recall the SKD release [I: not re-checked offline].
+_base_ = ['./_base_/segformer-b4_deeplabv3-r18_city.py']
+model = dict(recipe='skd')
