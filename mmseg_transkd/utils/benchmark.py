@@ -199,7 +199,9 @@ class Steps:
         with torch.no_grad():
             s = count_official_macs(d.student, lambda: d.student._forward(x))
             t = count_official_macs(d.teacher, lambda: d._teacher_forward(x))
-            c = count_official_macs(d.connectors, lambda: d.distill_tensors(x, d.student.extract_feat))
+            # the student's full forward, as training runs it: recorders may sit in the decode head (logits,
+            # CNN heads), which the backbone alone (extract_feat) never reaches
+            c = count_official_macs(d.connectors, lambda: d.distill_tensors(x))
         return dict(student=s, teacher=t, connectors=c, estimate=(3 * s + t + 3 * c) / (3 * s + t))
 
     def _now(self) -> float:
