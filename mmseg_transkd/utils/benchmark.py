@@ -264,10 +264,8 @@ class OfficialSteps:
     @torch.no_grad()
     def teacher_step(self) -> None:
         """The whole teacher (backbone and decode head) on the teacher's normalisation of the batch."""
-        d, x = self.d, self.inputs
-        if d._teacher_input_map is not None:
-            scale, shift, flip = d._teacher_input_map
-            x = (x.flip(1) if flip else x) * scale.to(x) + shift.to(x)
+        d = self.d
+        x = d.teacher_inputs(self.inputs)
         d.teacher.decode_head(d.teacher.extract_feat(x))
 
     def distill_step(self) -> None:
