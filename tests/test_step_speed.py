@@ -226,11 +226,14 @@ def test_benchmark_cli_prints_the_official_comparison(tmp_path, capsys, monkeypa
 
 
 # ------------------------------------------------------------------ tools/gpu_check.sh (CUDA only) and its checker
-def test_gpu_check_script_parses_and_its_commands_are_valid(tmp_path, monkeypatch):
-    """CI has no GPU: check the script's shell syntax, and that every command of its dry run names existing configs,
-    only existing config sections and valid benchmark flags, and keeps the runs offline."""
+@pytest.mark.parametrize('mode', ['gpu', 'cpu'])
+def test_gpu_check_script_parses_and_its_commands_are_valid(mode, tmp_path, monkeypatch):
+    """CI has no GPU: check the script's shell syntax, and that every command of its dry run (and of its --cpu mode,
+    the script's own CPU check) runs $PYTHON, names existing configs, only existing config sections and valid
+    benchmark flags, trains on the data it writes, and keeps the runs offline."""
     import argparse
     import importlib.util
+    import os
     import shlex
     import subprocess
     import sys
@@ -238,17 +241,21 @@ def test_gpu_check_script_parses_and_its_commands_are_valid(tmp_path, monkeypatc
     from tiny import REPO
     script = REPO / 'tools/gpu_check.sh'
     assert subprocess.run(['bash', '-n', str(script)]).returncode == 0
-    res = subprocess.run(['bash', str(script), '--dry-run', '--out', str(tmp_path), '--iters', '3'],
-                         capture_output=True, text=True, timeout=60)
+    data = tmp_path / 'scenes'
+    res = subprocess.run(['bash', str(script), '--dry-run', '--out', str(tmp_path), '--data', str(data), '--iters',
+                          '3'] + (['--cpu'] if mode == 'cpu' else []), capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, PYTHON='/opt/py/bin/python3'))
     assert res.returncode == 0, res.stderr
     commands = [shlex.split(line[2:]) for line in res.stdout.splitlines() if line.startswith('+ ')]
+    assert {c[0] for c in commands} == {'/opt/py/bin/python3'}
     tools = [c[1] for c in commands]
     assert tools.count('tools/train.py') == 3 and tools.count('tools/check_losses.py') == 3
-    assert tools.count('tools/benchmark.py') == 6
+    assert tools.count('tools/benchmark.py') == 6 and tools.count('tools/make_demo_data.py') == 1
+    assert commands[0][commands[0].index('--root') + 1] == str(data)
     spec = importlib.util.spec_from_file_location('benchmark_tool', REPO / 'tools/benchmark.py')
     bench_tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench_tool)
-    precisions = set()
+    precisions, device = set(), 'cpu' if mode == 'cpu' else 'cuda'
     for cmd in commands:
         if cmd[1] == 'tools/train.py':
             assert (REPO / cmd[2]).is_file() and '--amp' in cmd
@@ -264,13 +271,17 @@ def test_gpu_check_script_parses_and_its_commands_are_valid(tmp_path, monkeypatc
             assert options['model.teacher.load_checkpoint'] is False
             assert options['model.student.backbone.init_cfg'] is None
             assert options['train_cfg.max_iters'] == 3
+            assert options['train_dataloader.dataset.data_root'].rstrip('/') == str(data)
             precisions.add(options.get('model.teacher_precision'))
         elif cmd[1] == 'tools/benchmark.py':
             monkeypatch.setattr(sys, 'argv', cmd[1:])
             args = bench_tool.parse_args()
-            assert (REPO / args.config).is_file() and args.device == 'cuda'
+            assert (REPO / args.config).is_file() and args.device == device
             precisions.add(args.teacher_precision)
-    assert {'fp16', 'bf16', None} <= precisions
+        elif cmd[1] == 'tools/check_losses.py':
+            assert cmd[cmd.index('--min-iters') + 1] == '3'
+    # the CPU has no fp16 autocast: its check runs bf16 where the GPU run has fp16
+    assert precisions == ({'bf16', None} if mode == 'cpu' else {'fp16', 'bf16', None})
 
 
 def test_check_losses_refuses_non_finite_or_missing_iterations(tmp_path):
