@@ -223,6 +223,10 @@ def test_benchmark_cli_prints_the_official_comparison(tmp_path, capsys, monkeypa
     assert set(rows) == {'(a)', '(b)', '(c)', "(a')", "(b')", "(c')"}
     ratio = float(re.search(r"time   \(c\) / \(c'\) = ([\d.]+)", out).group(1))
     assert ratio == pytest.approx(float(rows['(c)']) / float(rows["(c')"]), rel=0.02, abs=2e-3)
+    time_ratio, estimate = map(float, re.search(r'\(c\) / \(\(a\) \+ \(b\)\) = ([\d.]+)\s+\(MAC estimate ([\d.]+)',
+                                                out).groups())
+    against = float(re.search(r'measured / MAC estimate = ([\d.]+)', out).group(1))
+    assert against == pytest.approx(time_ratio / estimate, rel=0.01)
 
 
 # ------------------------------------------------------------------ tools/gpu_check.sh (CUDA only) and its checker

@@ -152,9 +152,11 @@ def main() -> None:
     for m in modes(args):
         mem = f'{peaks[m]:.0f}' if peaks else '-'
         print(f'{labels[m]:<40} {med[m]:>9.3f} {args.batch / med[m]:>8.2f} {mem:>30}')
-    print(f'time   (c) / ((a) + (b)) = {med["distill"] / (med["student"] + med["teacher"]):.3f}   (MAC estimate '
+    ratio = med['distill'] / (med['student'] + med['teacher'])
+    print(f'time   (c) / ((a) + (b)) = {ratio:.3f}   (MAC estimate '
           f'{estimate["estimate"]:.3f}: forward GMACs student {estimate["student"] / 1e9:.2f}, teacher '
           f'{estimate["teacher"] / 1e9:.2f}, connectors {estimate["connectors"] / 1e9:.2f}; training ~ 3 forwards)')
+    print(f'time   measured / MAC estimate = {ratio / estimate["estimate"]:.3f}')
     if peaks:
         print(f'memory (c) / ((a) + (b)) = {peaks["distill"] / (peaks["student"] + peaks["teacher"]):.3f}')
     phases = {k: bench.median([b[k] for b in breakdowns]) for k in breakdowns[0]}
