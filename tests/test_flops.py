@@ -68,3 +68,27 @@ def test_mmseg_mit_encoders_match_the_official_ones(cfg, channels, depths, dim, 
     ffn_bias = sum(d * h * w * 5 * c for d, c, (h, w) in zip(depths, channels, GRIDS))
     official_encoder = total * 1e9 - official_head_macs(channels, dim)
     assert (encoder - ffn_bias) / 1e9 == pytest.approx(official_encoder / 1e9, abs=0.005)  # spec rounds to 0.01
+
+
+def test_get_flops_and_the_benchmark_estimate_run_the_student_as_training_does(monkeypatch, capsys):
+    """KD records the student's logits (decode_head.conv_seg): counting connectors must run the student's full forward,
+    not only its backbone (that raised 'recorded nothing'). KD has no connectors: student + connectors = student."""
+    import runpy
+    import sys
+
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from mmseg_transkd.utils import benchmark as bench
+    from tiny import REPO
+    config = 'configs/demo/kd_tiny-b2-b0_demo.py'
+    monkeypatch.chdir(REPO)  # the demo configs name their teacher config relative to the repository
+    monkeypatch.setattr(sys, 'argv', ['get_flops.py', config, '--shape', '64', '128'])
+    runpy.run_path(str(REPO / 'tools/get_flops.py'), run_name='__main__')
+    rows = {line[:40].strip(): line[40:].split() for line in capsys.readouterr().out.splitlines()
+            if line.startswith(('teacher', 'student'))}
+    assert set(rows) == {'teacher', 'student (deployable)', 'student + connectors (training)'}
+    assert rows['student + connectors (training)'] == rows['student (deployable)']
+    init_default_scope('mmseg')
+    estimate = bench.Steps(Config.fromfile(config), 1, (64, 128), 'cpu', modes=('distill',)).mac_estimate()
+    assert estimate['connectors'] == 0 and estimate['student'] > 0 and estimate['estimate'] == 1.0

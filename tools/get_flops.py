@@ -56,7 +56,9 @@ def main() -> None:
         add('teacher', model.teacher, lambda: model.teacher._forward(x), (x,))
         add('student (deployable)', model.student, lambda: model.student._forward(x), (x,))
         with torch.no_grad():
-            tensors, _ = model.distill_tensors(x, model.student.extract_feat)
+            # the student's full forward, as training runs it: student recorders may sit in the decode head
+            # (KD's logits, CNN heads), which the backbone alone (extract_feat) never reaches
+            tensors, _ = model.distill_tensors(x)
         for name, conn in model.connectors.items():
             conn_in = [tensors[ref] for ref in model._connector_inputs[name]]
             add(f'connector {name} ({type(conn).__name__})', conn, lambda c=conn, a=conn_in: c(*a), tuple(conn_in))

@@ -23,6 +23,13 @@ def release_conv_(conv: nn.Conv2d) -> None:
         nn.init.zeros_(conv.bias)
 
 
+def _no_head_average(module: nn.Module, args: tuple, kwargs: dict) -> tuple:
+    """Asks ``nn.MultiheadAttention`` for per-head weights: mmseg discards the weights, and averaging them over the
+    heads is a full extra pass over each attention map (the output does not depend on it)."""
+    kwargs['average_attn_weights'] = False
+    return args, kwargs
+
+
 @MODELS.register_module()
 class OfficialMixVisionTransformer(MixVisionTransformer):
     """MiT (Xie et al., NeurIPS 2021) numerically equal to the official release that TransKD builds on
@@ -59,6 +66,11 @@ class OfficialMixVisionTransformer(MixVisionTransformer):
     (``trunc_normal`` cuts at ±2, i.e. ±100σ: a plain normal in effect.) With a non-None ``init_cfg`` (e.g. the
     teacher's ImageNet ``Pretrained``) mmseg's ``init_weights`` runs unchanged. The initialisation changes no forward.
 
+    Speed (issue 19): mmseg's attention calls ``nn.MultiheadAttention`` with its defaults, which also return the
+    attention weights averaged over the heads, a full pass over every B×heads×N×N' attention map that mmseg then
+    discards. Here each attention is called with ``average_attn_weights=False`` (a forward pre-hook): the same
+    operations compute the output, bit for bit, without the average. The official MiT computes no average either.
+
     Args:
         patch_norm_eps (float): eps of the patch-embedding LayerNorms. Defaults to 1e-5.
         sr_norm_eps (float): eps of the attention's spatial-reduction LayerNorms. Defaults to 1e-5.
@@ -72,6 +84,8 @@ class OfficialMixVisionTransformer(MixVisionTransformer):
             for block in blocks:
                 if getattr(block.attn, 'sr_ratio', 1) > 1:
                     self._set_eps(block.attn.norm, sr_norm_eps)
+                if isinstance(getattr(block.attn, 'attn', None), nn.MultiheadAttention):
+                    block.attn.attn.register_forward_pre_hook(_no_head_average, with_kwargs=True)
 
     @staticmethod
     def _set_eps(norm: nn.Module, eps: float) -> None:

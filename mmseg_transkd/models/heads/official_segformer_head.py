@@ -3,10 +3,12 @@ from typing import List, Optional
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
-from mmseg.models.utils import resize
+from mmseg.models.losses import accuracy
 from mmseg.registry import MODELS
+from mmseg.utils import SampleList
 from torch import Tensor
 
 
@@ -41,6 +43,11 @@ class OfficialSegformerHead(BaseDecodeHead):
         init_cfg (dict, optional): mmengine init config; None (default) is the release's init above.
         **kwargs: :class:`BaseDecodeHead` arguments; ``in_channels`` (4 stage widths), ``channels`` (D) and
             ``num_classes`` are required. ``input_transform`` is 'multiple_select'.
+
+    Speed (issue 19; the numbers are unchanged, bit for bit): a map that already has the target size is not
+    interpolated. mmseg's ``resize`` always calls ``F.interpolate``, and a bilinear resize to the same size is an
+    identity whose backward still costs a full pass plus a layout copy of a B×D×h×w gradient (stage 1 in
+    :meth:`forward`; the logits against labels on the logit grid in :meth:`loss_by_feat`, TransKD's protocol).
     """
 
     def __init__(self, interpolate_mode: str = 'bilinear', init_cfg: Optional[dict] = None, **kwargs) -> None:
@@ -69,6 +76,29 @@ class OfficialSegformerHead(BaseDecodeHead):
         for x, linear in zip(feats, self.linear_c):
             b, _, h, w = x.shape
             x = linear(x.flatten(2).transpose(1, 2)).transpose(1, 2).reshape(b, -1, h, w)
-            outs.append(resize(x, size=size, mode=self.interpolate_mode, align_corners=self.align_corners))
+            if x.shape[2:] != size:  # stage 1 is already on the grid (the official head does not resize it either)
+                x = F.interpolate(x, size=size, mode=self.interpolate_mode, align_corners=self.align_corners)
+            outs.append(x)
         out = self.linear_fuse(torch.cat(outs[::-1], dim=1))  # official order [c4, c3, c2, c1]
         return self.cls_seg(out)
+
+    def loss_by_feat(self, seg_logits: Tensor, batch_data_samples: SampleList) -> dict:
+        """:class:`BaseDecodeHead`'s loss, without its bilinear resize when the labels are on the logit grid.
+
+        With TransKD's protocol (labels at 1/4, :class:`~mmseg_transkd.transforms.LabelToLogitGrid`) the logits
+        already have the label's size and enter the losses as they are, as in the release. Other label sizes take
+        mmseg's path (resize to the label, then the losses).
+        """
+        seg_label = self._stack_batch_gt(batch_data_samples)
+        if seg_logits.shape[2:] != seg_label.shape[2:]:
+            return super().loss_by_feat(seg_logits, batch_data_samples)
+        seg_weight = None if self.sampler is None else self.sampler.sample(seg_logits, seg_label)
+        seg_label = seg_label.squeeze(1)
+        losses = {}
+        loss_modules = self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
+        for loss_decode in loss_modules:
+            value = loss_decode(seg_logits, seg_label, weight=seg_weight, ignore_index=self.ignore_index)
+            name = loss_decode.loss_name
+            losses[name] = losses[name] + value if name in losses else value
+        losses['acc_seg'] = accuracy(seg_logits, seg_label, ignore_index=self.ignore_index)
+        return losses
