@@ -277,6 +277,11 @@ def test_gpu_check_script_parses_and_its_commands_are_valid(mode, tmp_path, monk
             assert options['train_cfg.max_iters'] == 3
             assert options['train_dataloader.dataset.data_root'].rstrip('/') == str(data)
             precisions.add(options.get('model.teacher_precision'))
+            # the runner builds the model on the CPU before moving it to the GPU: it must build here as configured
+            # (an fp16 teacher once failed at this point on the GPU machine)
+            cfg.merge_from_dict(options)
+            init_default_scope('mmseg')
+            MODELS.build(cfg.model)
         elif cmd[1] == 'tools/benchmark.py':
             monkeypatch.setattr(sys, 'argv', cmd[1:])
             args = bench_tool.parse_args()
@@ -286,6 +291,27 @@ def test_gpu_check_script_parses_and_its_commands_are_valid(mode, tmp_path, monk
             assert cmd[cmd.index('--min-iters') + 1] == '3'
     # the CPU has no fp16 autocast: its check runs bf16 where the GPU run has fp16
     assert precisions == ({'bf16', None} if mode == 'cpu' else {'fp16', 'bf16', None})
+
+
+def test_gpu_check_runs_every_step_and_lists_the_failures(tmp_path):
+    """A lent GPU's time is short: a failing step does not stop the others; the end names every failed command and
+    the script exits 1 (here with a stand-in for $PYTHON that fails every tool but the data writer)."""
+    import os
+    import subprocess
+    from tiny import REPO
+    fake = tmp_path / 'python'
+    fake.write_text('#!/bin/bash\ncase "$1" in\n  -c) exit 0 ;;\n  tools/make_demo_data.py) exit 0 ;;\n'
+                    '  *) echo "broken $1" >&2; exit 7 ;;\nesac\n')
+    fake.chmod(0o755)
+    res = subprocess.run(['bash', str(REPO / 'tools/gpu_check.sh'), '--cpu', '--out', str(tmp_path / 'out')],
+                         capture_output=True, text=True, timeout=60, env=dict(os.environ, PYTHON=str(fake)))
+    assert res.returncode == 1, res.stdout + res.stderr
+    out = res.stdout
+    assert out.count('+ ') == 13 and out.count('FAILED (7)') == 12
+    failed = out.split('command(s) FAILED')[1].splitlines()[1:]
+    assert len(failed) == 12 and all(line.startswith(f'  {fake} tools/') for line in failed)
+    assert 'make_demo_data' not in ''.join(failed) and 'all checks passed' not in out
+    assert (tmp_path / 'out' / 'gpu_check.log').read_text().count('broken tools/train.py') == 3
 
 
 def test_check_losses_refuses_non_finite_or_missing_iterations(tmp_path):

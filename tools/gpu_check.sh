@@ -8,7 +8,8 @@
 #      Base config (512x1024, batch 2) against the official step (--official-step).
 # Needs only torch, the mm* packages and this repository (python: $PYTHON, default `python`). About 5 minutes on one
 # recent GPU. Logs go to --out (default work_dirs/gpu_check), the printed output also to <out>/gpu_check.log; the
-# synthetic data to --data (default <out>/data). Exits non-zero on the first failure; without CUDA it exits 3.
+# synthetic data to --data (default <out>/data). Every step runs even if one fails (a lent GPU's time is short): the
+# end lists the failed commands and the script exits 1; without CUDA it exits 3.
 #   bash tools/gpu_check.sh [--out DIR] [--data DIR] [--iters 10] [--dry-run] [--cpu]
 # --dry-run prints the commands without running them (tests/test_step_speed.py checks them on the CPU).
 # --cpu runs the same steps on the CPU as a check of the script itself, not a measurement: benchmarks at 64x128,
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
     --iters) ITERS="$2"; shift 2 ;;
     --dry-run) DRY=1; shift ;;
     --cpu) CPU=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "gpu_check.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -47,13 +48,17 @@ else
   PAPER_SIZE=(--shape 512 1024 --batch 2)  # the paper's whole images and batch
 fi
 
+FAILED=()
 run() {  # prints the command, then runs it (not with --dry-run) and its time; output also goes to the log
   echo "+ $*" | tee -a "$LOG"
   if [ "$DRY" = 0 ]; then
-    local start=$SECONDS
-    "$@" 2>&1 | tee -a "$LOG"
-    echo "gpu_check.sh: $((SECONDS - start)) s (total $SECONDS s)" | tee -a "$LOG"
+    local start=$SECONDS status=0
+    "$@" 2>&1 | tee -a "$LOG" || status=$?
+    echo "gpu_check.sh: $((SECONDS - start)) s (total $SECONDS s)$([ "$status" = 0 ] || echo ", FAILED ($status)")" \
+      | tee -a "$LOG"
+    if [ "$status" != 0 ]; then FAILED+=("$*"); fi
   fi
+  return 0
 }
 
 mkdir -p "$OUT"
@@ -107,6 +112,10 @@ run "$PY" tools/benchmark.py configs/transkd_paper/transkd-base_b2-b0_1xb2-1000e
   --device "$DEVICE" "${PAPER_SIZE[@]}" --official-step
 if [ "$DRY" = 1 ]; then
   echo "gpu_check.sh: dry run, nothing was run" | tee -a "$LOG"
+elif [ "${#FAILED[@]}" -gt 0 ]; then
+  echo "gpu_check.sh: ${#FAILED[@]} command(s) FAILED in $SECONDS s; output in $LOG:" | tee -a "$LOG"
+  printf '  %s\n' "${FAILED[@]}" | tee -a "$LOG"
+  exit 1
 else
   echo "gpu_check.sh: all checks passed in $SECONDS s; output in $LOG" | tee -a "$LOG"
 fi
