@@ -26,6 +26,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
+from mmseg_transkd.utils.export import atomic_write_bytes
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 STATE = 'compare_run.json'
 TEACHER = 'teacher'  # the name of the teacher run
@@ -167,10 +169,7 @@ def read_final_val(work_dir: str, iters: int) -> Optional[tuple]:
 
 
 def _write_json(path: str, obj: dict) -> None:
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=1)
-    os.replace(tmp, path)
+    atomic_write_bytes(json.dumps(obj, indent=1).encode('utf-8'), path)
 
 
 def last_checkpoint(work_dir: str) -> Optional[str]:
