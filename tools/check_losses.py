@@ -6,26 +6,22 @@ Prints how many iterations were logged and the last value of every loss term; ex
 if no loss was logged, or if fewer than --min-iters iterations were (tools/gpu_check.sh runs it after each training).
 """
 import argparse
-import glob
-import json
 import math
 import os.path as osp
 import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository, run as a script
+from mmseg_transkd.demo.report import read_scalars  # noqa: E402
 
 
 def read_losses(work_dir: str) -> list:
     """``[(iteration, {loss key: value})]`` of the newest run in ``work_dir`` (MMEngine writes one timestamped folder
     per run; the log interval must be 1 to see every iteration)."""
-    runs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')), key=osp.getmtime)
-    if not runs:
-        raise FileNotFoundError(f'no */vis_data/scalars.json under {work_dir}: the run logged nothing')
     rows = []
-    with open(runs[-1]) as f:
-        for line in f:
-            entry = json.loads(line)
-            losses = {k: v for k, v in entry.items() if 'loss' in k}
-            if losses:
-                rows.append((entry.get('iter', entry.get('step')), losses))
+    for entry in read_scalars(work_dir)['train']:
+        losses = {k: v for k, v in entry.items() if 'loss' in k}
+        if losses:
+            rows.append((entry.get('iter', entry.get('step')), losses))
     return rows
 
 
