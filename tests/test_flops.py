@@ -6,7 +6,7 @@ from mmseg.registry import MODELS
 
 from mmseg_transkd.models.connectors import CSF, PEA, EmbeddingAssistant, GLMixer
 from mmseg_transkd.utils import load_config
-from mmseg_transkd.utils.flops import count_official_macs
+from mmseg_transkd.analysis.flops import count_official_macs
 
 B0, B2 = [32, 64, 160, 256], [64, 128, 320, 512]
 GRIDS = [(128, 256), (64, 128), (32, 64), (16, 32)]
@@ -79,7 +79,7 @@ def test_get_flops_and_the_benchmark_estimate_run_the_student_as_training_does(m
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
-    from mmseg_transkd.utils import benchmark as bench
+    from mmseg_transkd.analysis import benchmark as bench
     from tiny import REPO
     config = 'configs/demo/kd_tiny-b2-b0_demo.py'
     monkeypatch.chdir(REPO)  # the demo configs name their teacher config relative to the repository

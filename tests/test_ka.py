@@ -14,7 +14,7 @@ from mmseg_transkd.models.connectors.ka import (EncoderFileError, FeatureAutoenc
                                                 save_encoder)
 from mmseg_transkd.models.heads import MobileDeepLabHead
 from mmseg_transkd.models.losses import KAAdaptationLoss, KAAffinityLoss, PixelKLDivergence
-from mmseg_transkd.utils.benchmark import synthetic_batch
+from mmseg_transkd.analysis.benchmark import synthetic_batch
 from mmseg_transkd.models.losses.ka import affinity_mae_chunked, affinity_mae_naive, autoencoder_loss, cosine_affinity
 from hand import n_params, unit
 from tiny import CROP, REPO, expanded, tiny_deeplabv3plus, use_tiny_data, write_teacher_checkpoint

@@ -16,7 +16,7 @@ from mmseg.registry import MODELS
 
 from mmseg_transkd.models.distillers.recipes import (FRAGMENTS, PARTS, RECIPES, expand_recipe, fragment_recipe_names,
                                                      recipe_names, resolve_recipe)
-from mmseg_transkd.utils.pair_check import check_pair
+from mmseg_transkd.analysis.pair_check import check_pair
 
 from tiny import (CONFIGS, REPO, STUDENT_DEPTHS, STUDENT_DIMS, TEACHER_DEPTHS, TEACHER_DIMS, shrink_mit, tiny_cfg,
                   tiny_deeplabv3plus)

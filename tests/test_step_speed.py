@@ -169,7 +169,7 @@ def _tiny_paper_cfg(variant: str = 'base'):
 def test_official_step_computes_the_same_losses_as_the_distiller():
     """(c') is the release's step on the same modules: its task loss (NLLLoss(weight) on log_softmax) equals our
     ClassWeightedCELoss on the same logits, and the KD losses are the distiller's own; labels are on the 1/4 grid."""
-    from mmseg_transkd.utils import benchmark as bench
+    from mmseg_transkd.analysis import benchmark as bench
     init_default_scope('mmseg')
     torch.manual_seed(0)
     threads = torch.get_num_threads()

@@ -11,7 +11,7 @@ against an fp32 teacher. --official-step also times the official release's steps
 no_grad) in the same rounds and prints (c) / (c'). --profile adds one profiled run of every step (top operators,
 layout copies). On a busy machine, --threads 1 --cpu-time measures process CPU time of one thread, which other jobs
 hardly change (note that with one thread PyTorch runs 1x1 convolutions with its own kernel instead of oneDNN's).
-See mmseg_transkd/utils/benchmark.py for what exactly each step contains. The teacher has random weights (nothing
+See mmseg_transkd/analysis/benchmark.py for what exactly each step contains. The teacher has random weights (nothing
 is downloaded); timing does not depend on them.
 """
 import argparse
@@ -26,7 +26,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
 import mmseg_transkd  # noqa: F401
-from mmseg_transkd.utils import benchmark as bench
+from mmseg_transkd.analysis import benchmark as bench
 
 
 def parse_args():

@@ -37,7 +37,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def run_variant(args, chunk) -> dict:
     """Forward + backward of one variant; returns its peak memory (MiB above the inputs), time and loss value."""
     from mmseg_transkd.models.losses.ka import KAAffinityLoss
-    from mmseg_transkd.utils.benchmark import peak_rss_mib, reset_peak_rss, rss_mib
+    from mmseg_transkd.analysis.benchmark import peak_rss_mib, reset_peak_rss, rss_mib
     h, w = args.image[0] // args.stride, args.image[1] // args.stride
     g = torch.Generator().manual_seed(0)
     s = torch.randn(args.batch, args.channels, h, w, generator=g).to(args.device).requires_grad_()

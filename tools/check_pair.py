@@ -16,7 +16,7 @@ from mmengine.registry import init_default_scope
 import mmseg_transkd  # noqa: F401  (registers the plugin and its recipes)
 from mmseg_transkd.models.distillers.recipes import recipe_names
 from mmseg_transkd.utils import load_config
-from mmseg_transkd.utils.pair_check import check_pair, format_table
+from mmseg_transkd.analysis.pair_check import check_pair, format_table
 
 
 def parse_args(argv=None) -> argparse.Namespace:

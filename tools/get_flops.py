@@ -7,7 +7,7 @@ For a distillation config it reports the teacher, the deployable student and eac
 
 * official: the convention of the TransKD README's GFLOPs (mmcv-1.x counter: multiply-accumulates of conv / Linear /
   norm / ReLU / pooling modules; attention matmuls, softmax, GELU and interpolation not counted), see
-  mmseg_transkd/utils/flops.py;
+  mmseg_transkd/analysis/flops.py;
 * mmengine: MMEngine's FlopAnalyzer (traced; counts matmuls, including attention, and more element-wise ops).
 """
 import argparse
@@ -19,8 +19,8 @@ from mmengine.registry import init_default_scope
 
 import mmseg_transkd  # noqa: F401
 from mmseg.registry import MODELS
-from mmseg_transkd.utils.benchmark import build_distiller
-from mmseg_transkd.utils.flops import count_official_macs, count_params, mmengine_flops
+from mmseg_transkd.analysis.benchmark import build_distiller
+from mmseg_transkd.analysis.flops import count_official_macs, count_params, mmengine_flops
 
 NOTES = """Notes:
 - "official" is the counter the TransKD README used: its GFLOPs are multiply-accumulates (GMACs). Reference points for

@@ -104,7 +104,7 @@ def report(args, outcome, total_start: float) -> None:
     from mmseg_transkd.compare.runs import last_checkpoint
     from mmseg_transkd.demo.report import markdown_table, plot_losses, prediction_grid, read_scalars, text_table
     from mmseg_transkd.utils import load_deployable
-    from mmseg_transkd.utils.flops import count_official_macs, count_params
+    from mmseg_transkd.analysis.flops import count_official_macs, count_params
 
     say('drawing the figures (first seed of every method) and counting the deployable models')
     h, w = args.size

@@ -69,7 +69,7 @@ def build_distiller(cfg: Config, checkpoint: Optional[str], random_init: bool):
         raise SystemExit(f'{cfg.filename}: model.type is {model_cfg.get("type")!r}, not a DistillSegmentor config.')
     if random_init:
         model_cfg['teacher']['load_checkpoint'] = False
-        from mmseg_transkd.utils.pair_check import _loads_a_file
+        from mmseg_transkd.analysis.pair_check import _loads_a_file
         for conn in model_cfg['connectors'].values():
             if _loads_a_file(conn):
                 conn['load_checkpoint'] = False
