@@ -1,7 +1,8 @@
-"""Classic segmentation-KD baselines: every loss against a hand computation, spatial alignment, the cross-GPU
-gather of CIRKD under 2-process CPU DDP, the teacher head running only when a loss reads logits, the 22 configs and a
-Runner smoke run; SKD's holistic adversarial term (gradient routing, gradient penalty by hand) and the cwd-feat /
-skd-adv / ifvd-adv variants."""
+"""Classic segmentation-KD baselines: every loss against a hand computation, spatial alignment, CIRKD's local and
+gathered pixel pairs under 2-process CPU DDP, the head-feature tap of each head type, the teacher head running only
+when a loss reads its logits or its feature, every config as the runner builds it (recipe, tap, weights; issue 25) and
+a Runner smoke run; SKD's holistic adversarial term (gradient routing, gradient penalty by hand, the critic's own
+optimizer) and the cwd-feat / skd-adv / ifvd-adv variants."""
 import copy
 import math
 import os.path as osp
