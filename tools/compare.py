@@ -88,6 +88,7 @@ def main(argv=None) -> None:
     import shutil
 
     from mmseg_transkd.compare import Comparison, Method, text_summary, write_report
+    from mmseg_transkd.compare.report import COMPUTE_FIGURE
     start = time.time()
     say = lambda msg: print(f'[compare] {msg}', flush=True)  # noqa: E731
     student, methods = methods_from(args)
@@ -105,7 +106,8 @@ def main(argv=None) -> None:
                                                                               else sys.argv[1:]))
     rows, report, png = write_report(outcome, command, args.work_dir)
     print('\n' + text_summary(rows, outcome.compute) + '\n', flush=True)
-    say(f'report: {report}; figure: {png}; this invocation {(time.time() - start) / 60:.1f} min')
+    figures = png + (f', {osp.join(args.work_dir, COMPUTE_FIGURE)}' if outcome.compute else '')
+    say(f'report: {report}; figures: {figures}; this invocation {(time.time() - start) / 60:.1f} min')
 
 
 if __name__ == '__main__':

@@ -106,6 +106,7 @@ def report(args, outcome, total_start: float) -> None:
     from mmseg.apis import inference_model
 
     from mmseg_transkd.compare import text_summary, write_report
+    from mmseg_transkd.compare.report import COMPUTE_FIGURE
     from mmseg_transkd.compare.runs import last_checkpoint
     from mmseg_transkd.demo.report import markdown_table, plot_losses, prediction_grid, read_scalars, text_table
     from mmseg_transkd.utils import load_deployable
@@ -164,7 +165,8 @@ def report(args, outcome, total_start: float) -> None:
     print(f'\nSynthetic street scenes, val mIoU (IoUMetric) {budget}; seeds {seeds} for every method{noise}:\n')
     print(text_summary(rows, outcome.compute))
     print('\n' + text_table(size_header, size_rows))
-    say(f'report: {report_md}; figures: {cmp_png}, {loss_png}, {grid_png}; trainings {train_minutes:.1f} min, this '
+    figures = [cmp_png] + ([osp.join(args.work_dir, COMPUTE_FIGURE)] if outcome.compute else []) + [loss_png, grid_png]
+    say(f'report: {report_md}; figures: {", ".join(figures)}; trainings {train_minutes:.1f} min, this '
         f'invocation {(time.time() - total_start) / 60:.1f} min')
 
 

@@ -11,6 +11,7 @@ from .budget import Budget
 from .comparison import Outcome
 from .stats import FEW_SEEDS, LEVEL, Paired, explain, mean_std, paired, t_critical
 
+COMPUTE_FIGURE = 'comparison_equal_compute.png'  # the figure of the equal-compute runs, next to comparison.png
 SHORT = {'helps': 'helps (beyond noise)', 'hurts': 'hurts (beyond noise)', 'noise': 'within noise',
          'one seed': 'one seed: no interval'}
 
@@ -85,11 +86,11 @@ def _table(rows: List[Row], iters: bool = False) -> tuple:
     return (header[:2] + ['iters'] + header[2:] if iters else header), body
 
 
-def compute_heading(budget: Budget) -> str:
-    """One line saying what equal compute means here."""
+def compute_heading(budget: Budget) -> tuple:
+    """The title of the equal-compute table and a sentence saying what equal compute means here."""
     what = 'MACs per training step' if budget.kind == 'macs' else 'training step time measured on this machine'
-    return (f'At equal compute ({what}): each run gets the iterations that fit in the compute of '
-            f'{budget.base} iterations of {budget.reference}, the most expensive')
+    return (f'At equal compute ({what})', f'each run gets the iterations that fit in the compute of {budget.base} '
+            f'iterations of {budget.reference}, the most expensive')
 
 
 def text_summary(rows: List[Row], compute: Optional[Outcome] = None) -> str:
@@ -101,7 +102,7 @@ def text_summary(rows: List[Row], compute: Optional[Outcome] = None) -> str:
     crows = summarize(compute)
     return '\n'.join([
         f'At equal iterations ({rows[0].iters} each):', '', text_table(header, body), '',
-        compute_heading(compute.budget) + ':', '', text_table(*_table(crows, iters=True)), '',
+        ': '.join(compute_heading(compute.budget)) + ':', '', text_table(*_table(crows, iters=True)), '',
         'At equal iterations:', *[f'- {r.sentence}' for r in rows], '',
         'At equal compute:', *[f'- {r.sentence}' for r in crows]])
 
@@ -190,7 +191,8 @@ def markdown_report(outcome: Outcome, rows: List[Row], command: str, figure: Opt
         lines += _results(rows)
     else:
         lines += [f'### At equal iterations ({outcome.iters} each)', ''] + _results(rows)
-        lines += [f'### {compute_heading(compute.budget)}', ''] + _budget_lines(compute.budget)
+        title, sentence = compute_heading(compute.budget)
+        lines += [f'### {title}', '', sentence[0].upper() + sentence[1:] + '.', ''] + _budget_lines(compute.budget)
         lines += _results(crows, iters=True)
     lines += [interval_note(outcome.seeds, outcome.noise_seeds), '']
     if figure:
@@ -272,11 +274,11 @@ def plot(rows: List[Row], out: str) -> str:
 
 def write_report(outcome: Outcome, command: str, work_dir: str, preamble: Sequence[str] = (),
                  extra: Sequence[str] = ()) -> tuple:
-    """Writes ``work_dir/report.md`` and ``work_dir/comparison.png`` (and ``comparison_equal_compute.png`` with an
+    """Writes ``work_dir/report.md`` and ``work_dir/comparison.png`` (and ``COMPUTE_FIGURE`` with an
     equal-compute outcome); returns ``(rows, report path, png path)`` with the equal-iteration rows."""
     rows = summarize(outcome)
     png = plot(rows, osp.join(work_dir, 'comparison.png'))
-    cpng = (plot(summarize(outcome.compute), osp.join(work_dir, 'comparison_equal_compute.png'))
+    cpng = (plot(summarize(outcome.compute), osp.join(work_dir, COMPUTE_FIGURE))
             if outcome.compute is not None else None)
     md = markdown_report(outcome, rows, command, osp.basename(png), preamble, extra,
                          cpng and osp.basename(cpng))

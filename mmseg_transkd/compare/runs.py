@@ -185,13 +185,13 @@ def _fmt_minutes(seconds: float) -> str:
     return f'{seconds / 60:.1f} min' if seconds >= 90 else f'{seconds:.0f} s'
 
 
-def seconds_per_iteration(log_dir: str) -> Optional[float]:
-    """Mean training-iteration time MMEngine logged in ``log_dir`` (``time`` of the train rows), if it logged any."""
-    path = osp.join(log_dir, 'vis_data', 'scalars.json')
-    if not osp.isfile(path):
+def seconds_per_iteration(work_dir: str) -> Optional[float]:
+    """Mean training-iteration time MMEngine logged (``time`` of the train rows) in the newest run of ``work_dir``."""
+    from mmseg_transkd.demo.report import read_scalars
+    try:
+        times = [row['time'] for row in read_scalars(work_dir)['train'] if 'time' in row]
+    except FileNotFoundError:
         return None
-    with open(path) as f:
-        times = [row['time'] for row in map(json.loads, filter(str.strip, f)) if 'time' in row and 'mIoU' not in row]
     return sum(times) / len(times) if times else None
 
 
@@ -238,7 +238,7 @@ class Progress:
         if not timed or result.seconds <= 0:
             return
         iters = result.run.iters
-        step = seconds_per_iteration(result.log_dir)
+        step = seconds_per_iteration(result.run.work_dir)  # a whole run: the newest log is its own
         if step is None or step * iters > result.seconds:  # nothing logged (or implausible): all of it per iteration
             step = result.seconds / iters
         else:
