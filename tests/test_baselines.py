@@ -106,7 +106,10 @@ def test_cwd_hand_computed_and_teacher_resized_to_the_student(tau):
 
 
 def test_pixel_kd_hand_computed_with_t_squared_and_alignment():
-    s, t = torch.randn(1, 3, 1, 2), torch.randn(1, 3, 2, 4)
+    # Fixed inputs: at tau = 4 the KL is small, and for some random draws float32 cancellation alone moves it by more
+    # than the 1e-5 tolerance (up to 3.6e-4 relative over 2000 draws), which made this test fail now and then.
+    g = torch.Generator().manual_seed(0)
+    s, t = torch.randn(1, 3, 1, 2, generator=g), torch.randn(1, 3, 2, 4, generator=g)
     t_small = avg_pool2(t)
     tau = 4.0
     expected = sum(kl_logits([float(t_small[0, k, 0, j]) / tau for k in range(3)], [float(s[0, k, 0, j]) / tau
