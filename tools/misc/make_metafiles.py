@@ -95,8 +95,11 @@ RECIPE_COLLECTION = {
     'transkd_base': 'TransKD', 'transkd_gl': 'TransKD', 'transkd_ea': 'TransKD',
     'c2vkd': 'C2VKD', 'c2vkd_noclip': 'C2VKD', 'c2vkd_pool_both': 'C2VKD',
     'heteroakd': 'HeteroAKD', 'ka_stage2': 'Knowledge Adaptation', 'ka_kd': 'KD', 'ka_fitnet': 'FitNet',
-    'kd': 'KD', 'fitnet': 'FitNet', 'cwd': 'CWD', 'cwd_feat': 'CWD', 'skd': 'SKD', 'skd_adv': 'SKD', 'ifvd': 'IFVD',
-    'ifvd_adv': 'IFVD', 'review': 'Knowledge Review', 'cirkd': 'CIRKD', 'dist': 'DIST',
+    'kd': 'KD', 'fitnet': 'FitNet', 'fitnet_backbone': 'FitNet', 'fitnet_cirkd': 'FitNet', 'cwd': 'CWD',
+    'cwd_segformer': 'CWD', 'cwd_feat': 'CWD', 'cwd_feat_backbone': 'CWD', 'cwd_cirkd': 'CWD',
+    'cwd_cirkd_segformer': 'CWD', 'skd': 'SKD', 'skd_adv': 'SKD', 'ifvd': 'IFVD', 'ifvd_backbone': 'IFVD',
+    'ifvd_cirkd': 'IFVD', 'ifvd_adv': 'IFVD', 'review': 'Knowledge Review', 'cirkd': 'CIRKD',
+    'cirkd_backbone': 'CIRKD', 'dist': 'DIST',
 }
 
 # Configs of models trained alone (teachers to train first, student-alone references): the method they serve.
