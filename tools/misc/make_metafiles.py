@@ -178,6 +178,8 @@ def architecture(model) -> List[str]:
 def dataset_name(ds) -> str:
     if ds['type'] == 'ConcatDataset':
         return dataset_name(ds['datasets'][0])
+    if ds['type'] == 'LabeledUnlabeledDataset':  # docs/unlabeled.md
+        return f"{dataset_name(ds['labeled'])} + unlabeled images ({ds['unlabeled']['data_prefix']['img_path']})"
     if 'demo' in str(ds.get('data_root', '')):
         return 'synthetic street scenes (tools/make_demo_data.py)'
     name = DATASET_NAMES.get(ds['type'], ds['type'])
@@ -192,6 +194,8 @@ def dataset_name(ds) -> str:
 def train_pipeline(ds):
     if ds['type'] == 'ConcatDataset':
         return train_pipeline(ds['datasets'][0])
+    if ds['type'] == 'LabeledUnlabeledDataset':
+        return train_pipeline(ds['labeled'])
     return ds.get('pipeline', [])
 
 
@@ -248,6 +252,9 @@ def model_entry(path: str, cfg, teacher_arch: Dict[str, List[str]], zoo: Dict[st
             w, h = step['scale']
             meta['Input Size'] = f'whole image resized to fit {h}x{w}, aspect ratio kept'
     meta['Batch Size per GPU'] = cfg.train_dataloader['batch_size']
+    ratio = (cfg.train_dataloader.get('sampler') or {}).get('unlabeled_ratio')
+    if ratio is not None:
+        meta['Unlabeled Share of a Batch'] = ratio
     loop = cfg.train_cfg
     if 'max_iters' in loop:
         meta['Iterations'] = loop['max_iters']
