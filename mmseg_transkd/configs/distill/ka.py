@@ -32,6 +32,22 @@ ka_student_head = dict(
     align_corners=False,
     loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0))
 
+# The student's recipe (seeds.md §3.3: "the same recipe" as the TF-DeepLab teachers; issue 25): SGD, momentum 0.9,
+# weight decay 4e-5, lr 0.007, poly power 0.9, batch 16; 90k iterations on Cityscapes, 30k on VOC trainaug and Context.
+# The poly is TF-DeepLab's (tf.train.polynomial_decay to 0 over the training steps: step k trains at
+# 0.007 * (1 - k / N)^0.9), which ClosedFormPolyLR computes; MMEngine's PolyLR would decay over N - 1 steps. The
+# student, the KA stage-2 configs and the KD / FitNet baselines on the pair all use it. [I] weight decay on every
+# parameter (mmseg's SGD; TF-DeepLab regularises the conv weights only: paramwise_cfg=dict(norm_decay_mult=0.0)
+# is the alternative); the crops stay mmseg's (the paper's were not recovered).
+ka_student_optim_wrapper = dict(
+    type='OptimWrapper', optimizer=dict(type='SGD', lr=0.007, momentum=0.9, weight_decay=4e-5), clip_grad=None)
+ka_student_param_scheduler_90k = [
+    dict(type='ClosedFormPolyLR', max_decay_steps=90000, eta_min=0.0, power=0.9, by_epoch=False)]
+ka_student_param_scheduler_30k = [
+    dict(type='ClosedFormPolyLR', max_decay_steps=30000, eta_min=0.0, power=0.9, by_epoch=False)]
+ka_student_train_cfg_90k = dict(type='IterBasedTrainLoop', max_iters=90000, val_interval=9000)
+ka_student_train_cfg_30k = dict(type='IterBasedTrainLoop', max_iters=30000, val_interval=3000)
+
 # The autoencoder, shared by both stages (stage 2 checks that encoder.pth matches it) [I]: 3x3 conv + BN + ReLU,
 # strides 2, 2, 1 take the 1/4 teacher feature to the student's 1/16 grid; channels C -> C -> C/2 -> C/2.
 ka_autoencoder = dict(strides=(2, 2, 1), latent_ratio=0.5, norm_cfg=dict(type='SyncBN', requires_grad=True))
