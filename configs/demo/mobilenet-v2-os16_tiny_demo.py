@@ -9,8 +9,7 @@ custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     type='EncoderDecoder',
-    data_preprocessor=dict(type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
-                           bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(128, 128)),
+    data_preprocessor=_base_.demo_data_preprocessor,
     backbone=dict(_base_.ka_student_backbone, widen_factor=0.25, norm_cfg=norm_cfg),
     decode_head=dict(_base_.ka_student_head, in_channels=80, channels=64, norm_cfg=norm_cfg),
     train_cfg=dict(),
