@@ -1,8 +1,8 @@
 # Teacher of the Knowledge Adaptation demo on the bundled synthetic street scenes (issue 25): a CNN at output stride 8,
 # a ResNetV1c-18 layout at 1/8 of the widths (8/16/32/64 channels, layers 3 and 4 dilated 2 and 4) with an FCN head
 # whose last conv feature has 256 channels, so that the stage-1 latent has the 256 channels of the real configs' latent
-# (the scale of KA's adaptation loss depends on them). Randomly initialised (no download); 300 iterations of the demo AdamW
-# recipe of ./_base_/demo_city.py.
+# (the scale of KA's adaptation loss depends on them). Randomly initialised (no download); 300 iterations of the demo
+# AdamW recipe of ./_base_/demo_city.py.
 _base_ = ['mmseg::_base_/default_runtime.py', './_base_/demo_city.py']
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 norm_cfg = dict(type='BN', requires_grad=True)

@@ -7,4 +7,5 @@ from .save_encoder_hook import SaveEncoderHook
 from .zero_grad_optim_wrapper import ZeroGradInPlaceOptimWrapper
 
 __all__ = ['AutocastOptimWrapper', 'ClosedFormPolyLR', 'ClosedFormPolyParamScheduler', 'ExactResumeEpochBasedTrainLoop',
-           'ExactResumeHook', 'ExactResumeIterBasedTrainLoop', 'LogNoteHook', 'SafeCheckpointHook', 'SaveEncoderHook', 'ZeroGradInPlaceOptimWrapper']
+           'ExactResumeHook', 'ExactResumeIterBasedTrainLoop', 'LogNoteHook', 'SafeCheckpointHook', 'SaveEncoderHook',
+           'ZeroGradInPlaceOptimWrapper']

@@ -48,8 +48,9 @@ linguistic_losses = dict(
 
 # The competing reading of the linguistic path (issue 15): the official script passes the student's features through
 # the same frozen pool as the teacher's. [I] The student feature is F_s' (the visual adapter's 2048-channel output, the
-# only student tensor of the pool's width), pooled at its own (1/16) grid like layer4; the gradient reaches the student through the
-# frozen pool (detach_input=False). No 512-d student adapter. A second pool instance holds the same weights (~57 MB).
+# only student tensor of the pool's width), pooled at its own (1/16) grid like layer4; the gradient reaches the student
+# through the frozen pool (detach_input=False). No 512-d student adapter. A second pool instance holds the same weights
+# (~57 MB).
 linguistic_connectors_pool_both = dict(
     ling_t=linguistic_connectors['ling_t'],
     ling_s=dict(type='CLIPAttentionPool2d', inputs=['C.vis_s'], attnpool_ckpt=attnpool_ckpt, num_heads=32,

@@ -82,7 +82,8 @@ ka_stage2 = dict(
     distill_losses=dict(
         # L = L_CE + 50 * L_adapt + 1 * L_aff. L_adapt's L1 norm as an element mean over channels (torchdistill's
         # scale; issue 25): at beta = 50 the term stays near CE (1.21-1.73x on the demo pair), while the summed norm
-        # (channel_reduction='sum', the paper's notation) was 255-337x CE and cost 4.11 mIoU there (configs/ka/README.md)
+        # (channel_reduction='sum', the paper's notation) was 255-337x CE and cost 4.11 mIoU there
+        # (configs/ka/README.md)
         loss_adapt=dict(type='KAAdaptationLoss', p=1, q=2, channel_reduction='mean', loss_weight=50.0,
                         inputs=dict(preds_S='C.adapt', preds_T='C.translate')),
         loss_affinity=dict(type='KAAffinityLoss', chunk=256, loss_weight=1.0,
