@@ -180,6 +180,7 @@ def scheduled_lrs(cfg: Config, steps: int) -> list:
     lrs = []
     for _ in range(steps):
         lrs.append(optim.param_groups[0]['lr'])
+        optim.step()  # the training steps (no gradients here: nothing moves), then the schedulers, as in the Runner
         for scheduler in schedulers:
             scheduler.step()
     return lrs
