@@ -20,7 +20,7 @@ import cv2
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.runner import set_random_seed
+from mmengine.runner import Runner, set_random_seed
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -31,12 +31,14 @@ from mmseg_transkd.compare.report import interval_note
 from mmseg_transkd.compare.runs import Progress, Result, Run, load_config, schedule_options
 from mmseg_transkd.compare.stats import explain
 from mmseg_transkd.demo import make_street_scenes
+from mmseg_transkd.engine.exact_resume import ITER_SAMPLERS, seeded_dataloader_cfg
 from mmseg_transkd.evaluation import PerClassIoUMetric
 from tiny import REPO, tiny_cfg
 
 ENV = dict(os.environ, PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
 STUDENT = 'configs/demo/segformer_tiny-b0_demo.py'
 KD = 'configs/demo/kd_tiny-b2-b0_demo.py'
+KD_UNLABELED = 'configs/demo/kd_tiny-b2-b0_demo_unlabeled.py'
 T1 = math.tan(math.pi * 0.475)  # Student t, 1 degree of freedom, 97.5% quantile (closed form)
 T2 = 0.95 / math.sqrt(2 * 0.975 * 0.025)  # 2 degrees of freedom: (2p - 1) / sqrt(2p(1 - p))
 
@@ -112,6 +114,37 @@ def test_iters_rescale_the_schedule_and_tiny_budgets_stay_valid():
     tiny = dict(o.split('=') for o in schedule_options(cfg, STUDENT, 2, 1))
     assert int(tiny['param_scheduler.0.end']) > int(tiny['param_scheduler.0.begin'])
     assert tiny['default_hooks.checkpoint.interval'] == '1'
+
+
+def test_a_method_on_unlabeled_images_is_paired_with_the_student_alone(tmp_path, monkeypatch):
+    """The harness's effective configs of the student alone and of KD that also sees unlabeled images: the same
+    options reach both (one data root), the schedules rescale alike, the plan passes, and under one seed every step's
+    labeled samples are the student alone's (same images, crops, flips and photometric draws) next to as many
+    unlabeled ones."""
+    monkeypatch.chdir(REPO)
+    data = str(tmp_path / 'data')
+    make_street_scenes(data, n_train=4, n_val=2, size=(64, 128), n_extra=5)
+    options = [f'{k}_dataloader.dataset.data_root={data}' for k in ('train', 'val', 'test')]
+    teacher = str(tmp_path / 'teacher.pth')
+    torch.save({'state_dict': {}}, teacher)
+    runs = Comparison(str(tmp_path / 'cmp'), Method('s', STUDENT), [Method('u', KD_UNLABELED)], seeds=[5, 6],
+                      iters=40, teacher_checkpoint=teacher, cfg_options=options).plan()
+    assert [(r.name, r.seed) for r in runs] == [('s', 5), ('u', 5), ('s', 6), ('u', 6)]
+    steps = {}
+    for config in (STUDENT, KD_UNLABELED):
+        cfg = load_config(config, options + ['randomness.seed=5'])
+        steps[config] = schedule_options(cfg, config, 40, None)
+        loader = iter(Runner.build_dataloader(seeded_dataloader_cfg(cfg.train_dataloader, ITER_SAMPLERS), seed=5))
+        steps[config, 'data'] = [next(loader) for _ in range(2)]
+    assert steps[STUDENT] == steps[KD_UNLABELED]
+    for alone, mixed in zip(steps[STUDENT, 'data'], steps[KD_UNLABELED, 'data']):
+        n = len(alone['inputs'])
+        assert n == 8 and len(mixed['inputs']) == 2 * n
+        for a, m, sample_a, sample_m in zip(alone['inputs'], mixed['inputs'], alone['data_samples'],
+                                            mixed['data_samples']):
+            assert sample_a.img_path == sample_m.img_path and torch.equal(a, m)
+            assert torch.equal(sample_a.gt_sem_seg.data, sample_m.gt_sem_seg.data)
+        assert all('gt_sem_seg' not in s and '/train_extra/' in s.img_path for s in mixed['data_samples'][n:])
 
 
 def test_unequal_budgets_and_bad_names_are_refused_before_training(tmp_path, monkeypatch):

@@ -4,8 +4,10 @@ from .note_hook import LogNoteHook
 from .poly_lr import ClosedFormPolyLR, ClosedFormPolyParamScheduler
 from .safe_checkpoint import SafeCheckpointHook
 from .save_encoder_hook import SaveEncoderHook
+from .split_optim_wrapper import SplitOptimizer, SplitOptimWrapperConstructor
 from .zero_grad_optim_wrapper import ZeroGradInPlaceOptimWrapper
 
 __all__ = ['AutocastOptimWrapper', 'ClosedFormPolyLR', 'ClosedFormPolyParamScheduler', 'ExactResumeEpochBasedTrainLoop',
            'ExactResumeHook', 'ExactResumeIterBasedTrainLoop', 'LogNoteHook', 'SafeCheckpointHook', 'SaveEncoderHook',
+           'SplitOptimizer', 'SplitOptimWrapperConstructor',
            'ZeroGradInPlaceOptimWrapper']
