@@ -234,24 +234,33 @@ def clip_reference(pool_ckpt, x, num_heads, pos):
     return out[0]
 
 
+def grid_pos(pos, size, mode='bilinear'):
+    """The spatial rows of a (S²+1)×C embedding resized to ``size`` (class row first), written out independently."""
+    side = int(round((pos.shape[0] - 1) ** 0.5))
+    spatial = pos[1:].reshape(side, side, -1).permute(2, 0, 1)[None]
+    spatial = F.interpolate(spatial, size=size, mode=mode, align_corners=False)[0]
+    return torch.cat([pos[:1], spatial.reshape(pos.shape[1], -1).t()])
+
+
 def test_attention_pool_matches_clip_formulation(tmp_path):
     ckpt = write_attnpool_checkpoint(str(tmp_path / 'pool.pth'), embed_dim=8, output_dim=4, grid=3)
     pool = CLIPAttentionPool2d(ckpt, embed_dim=[8], num_heads=2, output_dim=4, pool_size=3)
     x = torch.randn(2, 8, 3, 3)
     expected = clip_reference(ckpt, x, 2, torch.load(ckpt)['positional_embedding'])
     torch.testing.assert_close(pool(x), expected, rtol=1e-5, atol=1e-6)
-    # a larger map is resized to the pool grid; the 3×3 positional grid is resized once, the class row kept
+    # the stored 3×3 grid is resized once to pool_size² (class row kept); a larger map is pooled at its own grid with
+    # that embedding interpolated to it (DenseCLIP's pool, issue 25), not resized to the stored grid
     big = CLIPAttentionPool2d(ckpt, embed_dim=8, num_heads=2, output_dim=4, pool_size=5)
     pos = torch.load(ckpt)['positional_embedding']
     assert big.positional_embedding.shape == (26, 8)
-    torch.testing.assert_close(big.positional_embedding[0], pos[0])
-    grid = F.interpolate(pos[1:].reshape(3, 3, 8).permute(2, 0, 1)[None], size=(5, 5), mode='bilinear',
-                         align_corners=False)[0].flatten(1).t()
-    torch.testing.assert_close(big.positional_embedding[1:], grid)
-    x = torch.randn(2, 8, 10, 10)
-    expected = clip_reference(ckpt, F.interpolate(x, size=(5, 5), mode='bilinear', align_corners=False), 2,
-                              big.positional_embedding)
-    torch.testing.assert_close(big([x]), expected, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(big.positional_embedding, grid_pos(pos, (5, 5)))
+    x = torch.randn(2, 8, 10, 6)
+    for mode in ('bilinear', 'bicubic'):
+        pool = CLIPAttentionPool2d(ckpt, embed_dim=8, num_heads=2, output_dim=4, pool_size=5, pos_embed_mode=mode)
+        expected = clip_reference(ckpt, x, 2, grid_pos(grid_pos(pos, (5, 5)), (10, 6), mode))
+        torch.testing.assert_close(pool([x]), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="pos_embed_mode must be one of .*'nearest'"):
+        CLIPAttentionPool2d(ckpt, embed_dim=8, num_heads=2, output_dim=4, pos_embed_mode='nearest')
 
 
 def test_pool_is_frozen_out_of_checkpoints_and_stays_in_eval(tmp_path):
@@ -295,10 +304,9 @@ def test_student_side_pool_keeps_the_gradient_and_a_16x16_pool_checkpoint_is_use
     student = CLIPAttentionPool2d(ckpt, embed_dim=8, num_heads=2, output_dim=4, pool_size=16, detach_input=False)
     pos = torch.load(ckpt)['positional_embedding']
     assert pos.shape == (257, 8) and torch.equal(student.positional_embedding, pos)
-    x = torch.randn(2, 8, 32, 32, requires_grad=True)  # an OS16 map at 512², resized to 16×16
+    x = torch.randn(2, 8, 32, 32, requires_grad=True)  # an OS16 map at 512²: 32×32 tokens, embedding 16² -> 32²
     g_s, g_t = student(x), teacher(x)
-    expected = clip_reference(ckpt, F.interpolate(x.detach(), size=(16, 16), mode='bilinear', align_corners=False),
-                              2, pos)
+    expected = clip_reference(ckpt, x.detach(), 2, grid_pos(pos, (32, 32)))
     torch.testing.assert_close(g_s.detach(), expected, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(g_t, expected, rtol=1e-5, atol=1e-6)
     assert g_s.requires_grad and not g_t.requires_grad
@@ -462,7 +470,8 @@ def test_shipped_configs_build_the_real_pair(name, rn101_pool):
     else:
         assert model_cfg.teacher.config.startswith('mmseg::deeplabv3plus/deeplabv3plus_r101-d8_')
     assert model_cfg.distill_losses.loss_pdd.mode == 'dkd'
-    assert cfg.train_dataloader.batch_size == 3 and cfg.train_cfg.max_iters == 50000
+    # the Cityscapes configs run the official loader's 6 images per GPU (4 GPUs); VOC / ADE20K 8 x 3
+    assert cfg.train_dataloader.batch_size == (6 if '_city' in name else 3) and cfg.train_cfg.max_iters == 50000
     assert cfg.optim_wrapper.optimizer.type == 'AdamW' and cfg.optim_wrapper.optimizer.lr == 6e-5
     assert cfg.param_scheduler[-1].power == 1.0 and cfg.param_scheduler[-1].end == 50000
     model_cfg.teacher['load_checkpoint'] = False
@@ -492,6 +501,11 @@ def test_shipped_configs_build_the_real_pair(name, rn101_pool):
     # q, k, v 3·(2048² + 2048), c_proj 2048·512 + 512, positional (16² + 1)·2048: ≈ 14.2 M (spec §1.7)
     assert sum(b.numel() for b in pool.buffers()) == 14_164_480
     assert pool.num_heads == 32 and model.connectors.ling_s.proj.weight.shape == (512, c_s, 1, 1)
+    if name == 'deeplabv3plus-r101_segformer-b0_city.py':  # DenseCLIP's pool: tokens at layer4's own grid (issue 25)
+        layer4 = torch.randn(1, 2048, 4, 3)
+        pos = grid_pos(torch.load(rn101_pool)['positional_embedding'], (16, 16))  # CLIP's 7² -> the authors' 16²
+        expected = clip_reference(rn101_pool, layer4, 32, grid_pos(pos, (4, 3)))
+        torch.testing.assert_close(pool(layer4), expected, rtol=1e-4, atol=1e-5)
 
 
 TINY_OS16 = dict(strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2))
@@ -499,8 +513,8 @@ OFFICIAL = ['LoadImageFromFile', 'LoadAnnotations', 'RandomFlip', 'RandomResize'
 VARIANTS = {  # B0 Cityscapes variant -> what differs from deeplabv3plus-r101_segformer-b0_city.py
     'deeplabv3plus-r101-d8_segformer-b0_city.py': ['model.teacher'],
     'deeplabv3plus-r101_segformer-b0_city_paper-binary.py': ['model.distill_losses.loss_pdd.mode'],
-    'deeplabv3plus-r101_segformer-b0_city_official-data.py': ['train_dataloader.batch_size',
-                                                              'train_dataloader.dataset.pipeline'],
+    'deeplabv3plus-r101_segformer-b0_city_mmseg-data.py': ['train_dataloader.batch_size',
+                                                           'train_dataloader.dataset.pipeline'],
     'deeplabv3plus-r101_segformer-b0_city_pool-both.py': ['model.connectors.ling_s'],
 }
 
@@ -547,28 +561,32 @@ def assert_b1_is_b0_with_b1_widths(b1: Config, b0: Config) -> None:
 
 
 def test_city_b0_settings_and_what_each_variant_changes(tiny_pool):
-    """The default: OS16 teacher, DKD-style PDD (α = β = 0.5, T = 1), CE weight 0, mmseg's augmentation, 8 × 3. Each
-    variant config changes only its documented keys (so the B0 config's tiny builds and Runner run cover the rest)."""
+    """The default: OS16 teacher, DKD-style PDD (α = β = 0.5, T = 1), CE weight 0, the official loader and its batch
+    (issue 25). Each variant config changes only its documented keys (so the B0 config's tiny builds and Runner run
+    cover the rest)."""
     cfg = parsed(CITY_B0)
     assert cfg.model.teacher.config == OS16 and cfg.model.teacher.checkpoint == TEACHER_CKPT[OS16]
     pdd = expanded(cfg.model).distill_losses.loss_pdd
     assert (pdd.mode, pdd.alpha, pdd.beta, pdd.tau) == ('dkd', 0.5, 0.5, 1.0)
-    assert cfg.train_dataloader.batch_size == 3  # the images the cross-image Gram term pools on each GPU
-    assert 'PhotoMetricDistortion' in [t.type for t in cfg.train_dataloader.dataset.pipeline]
+    # 6 images per GPU (× 4 GPUs): the Gram term pools 6 as in the code; flip, long side 2048 · [0.5, 1.75], 512² crop
+    assert cfg.train_dataloader.batch_size == 6 and [t.type for t in cfg.train_dataloader.dataset.pipeline] == OFFICIAL
+    resize, crop = cfg.train_dataloader.dataset.pipeline[3], cfg.train_dataloader.dataset.pipeline[4]
+    assert (resize.scale, resize.ratio_range, resize.keep_ratio, crop.crop_size, crop.cat_max_ratio) == (
+        (2048, 1024), (0.5, 1.75), True, (512, 512), 1.0)
+    check_official_pipeline(cfg.train_dataloader.dataset.pipeline)
     for name, paths in VARIANTS.items():
         assert without(parsed(C2VKD / name), paths) == without(cfg, paths), name
     d8 = parsed(C2VKD / 'deeplabv3plus-r101-d8_segformer-b0_city.py').model.teacher
     assert d8.config == OS8 and d8.checkpoint == TEACHER_CKPT[OS8]
     assert parsed(C2VKD / 'deeplabv3plus-r101_segformer-b0_city_paper-binary.py').model.distill_losses.loss_pdd.mode \
         == 'paper_binary'
-    official = parsed(C2VKD / 'deeplabv3plus-r101_segformer-b0_city_official-data.py').train_dataloader
-    # 6 images per GPU (× 4 GPUs): the Gram term pools 6 as in the code; flip, long side 2048 · [0.5, 1.75], 512² crop
-    assert official.batch_size == 6 and [t.type for t in official.dataset.pipeline] == OFFICIAL
-    resize, crop = official.dataset.pipeline[3], official.dataset.pipeline[4]
-    assert (resize.scale, resize.ratio_range, resize.keep_ratio, crop.crop_size) == ((2048, 1024), (0.5, 1.75), True,
-                                                                                    (512, 512))
-    check_official_pipeline(official.dataset.pipeline)
-    for name in ('deeplabv3plus-r101_segformer-b1_city.py', 'deeplabv3plus-r101_segformer-b1_city_official-data.py'):
+    mmseg_data = parsed(C2VKD / 'deeplabv3plus-r101_segformer-b0_city_mmseg-data.py').train_dataloader
+    # the named variant: mmseg's augmentation (ratio 0.5-2.0, class-ratio crop, photometric distortion), 8 × 3
+    assert mmseg_data.batch_size == 3 and [t.type for t in mmseg_data.dataset.pipeline] == [
+        'LoadImageFromFile', 'LoadAnnotations', 'RandomResize', 'RandomCrop', 'RandomFlip', 'PhotoMetricDistortion',
+        'PackSegInputs']
+    assert mmseg_data.dataset.pipeline[2].ratio_range == (0.5, 2.0)
+    for name in ('deeplabv3plus-r101_segformer-b1_city.py', 'deeplabv3plus-r101_segformer-b1_city_mmseg-data.py'):
         assert_b1_is_b0_with_b1_widths(parsed(C2VKD / name), parsed(C2VKD / name.replace('-b1_', '-b0_')))
 
 
@@ -632,8 +650,11 @@ def test_baselines_on_the_cnn_vit_pair_share_c2vkds_recipe_and_train_one_step(st
     c2vkd_student.decode_head.loss_decode.loss_weight = 1.0  # C2VKD's only student difference: CE weight 0
     assert c2vkd_student.to_dict() == alone.model.to_dict()
     recipe = ('train_dataloader', 'val_dataloader', 'val_evaluator', 'optim_wrapper', 'param_scheduler', 'train_cfg')
-    for key in recipe:
-        assert c2vkd[key] == alone[key], key
+    for key in recipe:  # the same 24 images per step: C2VKD as 4 GPUs x 6 (the Gram term's per-GPU batch), alone 8 x 3
+        assert without(c2vkd, ['train_dataloader.batch_size'])[key] == without(alone, ['train_dataloader.batch_size'])[
+            key], key
+    assert (c2vkd.train_dataloader.batch_size, alone.train_dataloader.batch_size) == (6, 3)
+    assert [t.type for t in alone.train_dataloader.dataset.pipeline] == OFFICIAL  # the official loader (issue 25)
     if student == 'b1':
         assert_b1_is_b0_with_b1_widths(alone, parsed(REPO / 'configs/baselines/segformer_mit-b0_8xb3-50k_'
                                                            'cityscapes-512x512.py'))
@@ -641,7 +662,7 @@ def test_baselines_on_the_cnn_vit_pair_share_c2vkds_recipe_and_train_one_step(st
         cfg = parsed(REPO / f'configs/baselines/{method}_deeplabv3plus-r101_segformer-{student}_city.py')
         assert cfg.custom_imports.imports == ['mmseg_transkd'] and cfg.model.type == 'DistillSegmentor'
         assert cfg.model.student.to_dict() == alone.model.to_dict() and cfg.model.teacher == c2vkd.model.teacher
-        assert all(cfg[key] == alone[key] for key in recipe), method
+        assert all(cfg[key] == alone[key] for key in recipe), method  # the student alone's data and batch
         assert set(expanded(cfg.model).distill_losses) == {f'loss_{method}'}
         if student == 'b1':  # its tiny build is the B0 config's
             assert_b1_is_b0_with_b1_widths(cfg, parsed(REPO / f'configs/baselines/{method}_deeplabv3plus-r101_'

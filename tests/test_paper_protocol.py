@@ -16,7 +16,7 @@ from PIL import Image, ImageOps
 
 from mmseg_transkd.utils.official import official_segformer_cfg
 
-from tiny import REPO
+from tiny import REPO, scheduled_lrs
 
 PAPER = REPO / 'configs/transkd_paper'
 RELEASE = sorted(p.name for p in PAPER.glob('*_release.py'))
@@ -361,3 +361,61 @@ def test_release_config_trains_and_validates_in_the_runner(city_root, tmp_path):
             assert conv.weight.grad is not None and not conv.weight.grad.any()
     assert 'val/mIoU' in runner.message_hub.log_scalars
     assert list(tmp_path.glob('best_mIoU_epoch_1.pth'))
+
+
+# ------------------------------------------------------------------------------------------------------- schedule
+@pytest.mark.parametrize('name', ['segformer-official-b0_1xb2-1000e_city-512x1024.py',
+                                  'transkd-base_b2-b0_1xb2-1000e_city-512x1024.py',
+                                  'transkd-ea_b2-b0_1xb2-1000e_acdc-512x910_release.py'])
+def test_paper_schedule_is_the_releases_polynomial_lr_decay_for_all_1000_epochs(name):
+    """The lr of every epoch, as MMEngine's schedulers set it for the expanded config, against the release's sequence
+    derived from the published formula and stepping (issue 25; spec §3.1)."""
+    cfg = Config.fromfile(str(PAPER / name))
+    assert cfg.train_cfg.type == 'EpochBasedTrainLoop' and cfg.train_cfg.max_epochs == 1000
+    assert all(s.by_epoch for s in cfg.param_scheduler)
+    got = scheduled_lrs(cfg, 1000)
+    # The release: PolynomialLRDecay(optimizer, max_decay_steps=1500, end_learning_rate=0, power=1.0) of
+    # cmpark0126/pytorch-polynomial-lr-decay@9251dd7 on AdamW lr 6e-5. Its step() counts last_step up by one and, while
+    # last_step <= max_decay_steps, sets lr = (base - end) * (1 - last_step / max_decay_steps) ** power + end; torch's
+    # _LRScheduler constructor calls step() once, and the training loop calls it after every epoch.
+    base, end, power, max_decay_steps = 6e-5, 0.0, 1.0, 1500
+    state = dict(last_step=0, lr=base)
+
+    def release_step():
+        state['last_step'] += 1
+        if state['last_step'] <= max_decay_steps:
+            state['lr'] = (base - end) * (1 - state['last_step'] / max_decay_steps) ** power + end
+
+    release_step()  # the constructor's step
+    expected = []
+    for _ in range(1000):
+        expected.append(state['lr'])  # the lr this epoch trains with
+        release_step()  # after the epoch
+    assert expected[0] == pytest.approx(6e-5 * 1499 / 1500, rel=1e-15)
+    assert expected[-1] == pytest.approx(2e-5, rel=1e-12)  # epoch 1000: 6e-5 * 500 / 1500, never 0
+    worst = max(abs(g - e) / e for g, e in zip(got, expected))
+    assert worst <= 1e-12, f'largest relative difference to the release: {worst:.3g}'
+
+
+def test_closed_form_poly_lr_offset_end_and_resume():
+    """ClosedFormPolyLR: value (base - eta_min) * (1 - min(k + offset, N) / N)^power + eta_min at step k, held at
+    eta_min after N decay steps, and continued from a state dict as MMEngine resumes it."""
+    from mmseg_transkd.engine import ClosedFormPolyLR
+    optim = torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.3)
+    sched = ClosedFormPolyLR(optim, max_decay_steps=4, eta_min=0.1, power=2.0, step_offset=1, by_epoch=False)
+    lrs = []
+    for _ in range(3):
+        lrs.append(optim.param_groups[0]['lr'])
+        sched.step()
+    state = sched.state_dict()
+    optim2 = torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.3)
+    resumed = ClosedFormPolyLR(optim2, max_decay_steps=4, eta_min=0.1, power=2.0, step_offset=1, by_epoch=False)
+    optim2.load_state_dict(optim.state_dict())  # the Runner's resume order: build, then load both states
+    resumed.load_state_dict(state)
+    for _ in range(3):
+        lrs.append(optim2.param_groups[0]['lr'])
+        resumed.step()
+    expected = [0.2 * (1 - min(k + 1, 4) / 4) ** 2 + 0.1 for k in range(6)]
+    assert lrs == pytest.approx(expected, rel=1e-15) and lrs[3:] == pytest.approx([0.1] * 3)
+    with pytest.raises(ValueError, match='max_decay_steps must be a positive'):
+        ClosedFormPolyLR(optim, max_decay_steps=0)

@@ -334,3 +334,26 @@ def test_check_losses_refuses_non_finite_or_missing_iterations(tmp_path):
     assert run(ok[:1]) == 1  # too few iterations
     assert run(ok + [dict(iter=3, loss=float('nan'), loss_csf=0.5)]) == 1
     assert run(ok + [dict(iter=3, loss=1.0, loss_csf=float('inf'))]) == 1
+
+
+def test_check_losses_ratio_by_part_of_the_run(tmp_path):
+    """--ratio NUM DEN: per run and part, mean(NUM) / mean(DEN) over the logged iterations of that part, then the mean
+    over the runs (the L_adapt / CE evidence of issue 25)."""
+    import json
+    import subprocess
+    import sys
+    from tiny import REPO
+    runs = {'a': [(10, 6.0, 2.0), (20, 2.0, 2.0), (30, 1.0, 1.0), (40, 3.0, 1.0)],
+            'b': [(10, 1.0, 1.0), (20, 1.0, 1.0), (30, 4.0, 1.0), (40, 2.0, 1.0)]}
+    for name, rows in runs.items():
+        (tmp_path / name / '20240101_000000' / 'vis_data').mkdir(parents=True)
+        with open(tmp_path / name / '20240101_000000' / 'vis_data' / 'scalars.json', 'w') as f:
+            for it, num, den in rows:
+                f.write(json.dumps({'iter': it, 'loss': num + den, 'loss_adapt': num, 'decode.loss_ce': den}) + '\n')
+    out = subprocess.run([sys.executable, 'tools/check_losses.py', str(tmp_path / 'a'), str(tmp_path / 'b'), '--ratio',
+                          'loss_adapt', 'decode.loss_ce', '--windows', '2'], cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    # a: (6 + 2) / (2 + 2) = 2, (1 + 3) / (1 + 1) = 2; b: 2 / 2 = 1, 6 / 2 = 3; means 1.5 and 2.5
+    assert 'by part of the run: iters 10-20: 2, iters 30-40: 2' in out.stdout
+    assert 'by part of the run: iters 10-20: 1, iters 30-40: 3' in out.stdout
+    assert 'mean of 2 runs by part: iters 10-20: 1.5, iters 30-40: 2.5' in out.stdout

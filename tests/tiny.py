@@ -162,3 +162,25 @@ def write_attnpool_checkpoint(path: str, embed_dim: int, output_dim: int, grid: 
     state = {prefix + k: torch.randn(*s, generator=g) / embed_dim ** 0.5 for k, s in shapes.items()}
     torch.save(state, path)
     return path
+
+
+def scheduled_lrs(cfg: Config, steps: int) -> list:
+    """The learning rate of each of the first ``steps`` training steps as the Runner sets it: the config's optim
+    wrapper and param schedulers built from the registries as the Runner builds them (on a stand-in module: the lr
+    does not depend on the model), every scheduler stepped after each step as ``ParamSchedulerHook`` steps it (after
+    every epoch for by-epoch schedulers, after every iteration otherwise; a config must not mix the two)."""
+    from mmengine.optim import build_optim_wrapper
+    from mmseg.registry import PARAM_SCHEDULERS
+    schedules = copy.deepcopy(cfg.param_scheduler)
+    schedules = schedules if isinstance(schedules, list) else [schedules]
+    assert len({bool(s.get('by_epoch', True)) for s in schedules}) == 1, 'by-epoch and by-iteration schedulers mixed'
+    assert not any(s.get('convert_to_iter_based') for s in schedules), 'convert_to_iter_based needs the dataloader'
+    optim = build_optim_wrapper(torch.nn.Linear(1, 1), copy.deepcopy(cfg.optim_wrapper))
+    schedulers = [PARAM_SCHEDULERS.build(dict(s), default_args=dict(optimizer=optim)) for s in schedules]
+    lrs = []
+    for _ in range(steps):
+        lrs.append(optim.param_groups[0]['lr'])
+        optim.step()  # the training steps (no gradients here: nothing moves), then the schedulers, as in the Runner
+        for scheduler in schedulers:
+            scheduler.step()
+    return lrs

@@ -1,6 +1,8 @@
 # The KA student alone on Pascal VOC 2012 aug (He et al., CVPR 2019, arXiv 1903.04688; issue 16): MobileNetV2 OS16 with
-# TF-DeepLab's MobileNetV2 head, as configs/ka/mobilenet-v2-os16_city.py, 21 classes. [I] Data, schedule and evaluation:
-# the teacher's mmseg config (512x512 crops, SGD 0.01, 40k iterations, 4 GPUs x 4 images).
+# TF-DeepLab's MobileNetV2 head, as configs/ka/mobilenet-v2-os16_city.py, 21 classes. The paper's student recipe
+# (seeds.md §3.3, issue 25): SGD lr 0.007, momentum 0.9, weight decay 4e-5, TF-DeepLab's poly 0.9, 30k iterations on
+# trainaug, batch 16 = 4 GPUs x 4. [I] Data and evaluation: the teacher's mmseg config (512x512 crops, whole-image
+# test).
 _base_ = ['mmseg::deeplabv3plus/deeplabv3plus_r50-d8_4xb4-40k_voc12aug-512x512.py', '../../mmseg_transkd/configs/distill/ka.py']
 custom_imports = dict(imports=['mmseg_transkd'], allow_failed_imports=False)
 model = dict(
@@ -8,3 +10,7 @@ model = dict(
     backbone=dict(_base_.ka_student_backbone, _delete_=True),
     decode_head=dict(_base_.ka_student_head, _delete_=True, num_classes=21),
     auxiliary_head=None)
+optim_wrapper = dict(_delete_=True, **_base_.ka_student_optim_wrapper)
+param_scheduler = _base_.ka_student_param_scheduler_30k
+train_cfg = _base_.ka_student_train_cfg_30k
+default_hooks = dict(checkpoint=dict(by_epoch=False, interval=3000))

@@ -3,6 +3,9 @@
 dataset_type = 'CityscapesDataset'
 data_root = 'data/demo_city/'
 crop_size = (128, 128)
+# The input normalisation of the demo models that bring no mmseg model base (ImageNet mean / std, as mmseg's models).
+demo_data_preprocessor = dict(type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+                              bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=crop_size)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),

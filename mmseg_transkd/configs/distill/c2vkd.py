@@ -25,7 +25,8 @@ visual_connectors = dict(
     vis_s=dict(type='C2VKDVisualAdapter', inputs=['S.feats'], stage=-1, scale_factor=2,
                channels_from=dict(in_channels='S.feats', out_channels='T.layer4')))
 linguistic_connectors = dict(
-    # g_t: layer4 -> bilinear 16x16 -> frozen CLIP RN101 attnpool (2048 -> 512, 32 heads)
+    # g_t: layer4 at its own grid -> frozen CLIP RN101 attnpool (2048 -> 512, 32 heads), DenseCLIP's form: the 16x16
+    # positional embedding interpolated (bilinear [I]) to layer4's grid (issue 25)
     ling_t=dict(type='CLIPAttentionPool2d', inputs=['T.layer4'], attnpool_ckpt=attnpool_ckpt, num_heads=32,
                 output_dim=512, pool_size=16, channels_from=dict(embed_dim='T.layer4')),
     # g_s: stage 4 -> global average pool -> 1x1 conv C_s -> 512 (no bias); listed after ling_t, whose width it reads
@@ -47,8 +48,9 @@ linguistic_losses = dict(
 
 # The competing reading of the linguistic path (issue 15): the official script passes the student's features through
 # the same frozen pool as the teacher's. [I] The student feature is F_s' (the visual adapter's 2048-channel output, the
-# only student tensor of the pool's width), resized to 16x16 like layer4; the gradient reaches the student through the
-# frozen pool (detach_input=False). No 512-d student adapter. A second pool instance holds the same weights (~57 MB).
+# only student tensor of the pool's width), pooled at its own (1/16) grid like layer4; the gradient reaches the student
+# through the frozen pool (detach_input=False). No 512-d student adapter. A second pool instance holds the same weights
+# (~57 MB).
 linguistic_connectors_pool_both = dict(
     ling_t=linguistic_connectors['ling_t'],
     ling_s=dict(type='CLIPAttentionPool2d', inputs=['C.vis_s'], attnpool_ckpt=attnpool_ckpt, num_heads=32,

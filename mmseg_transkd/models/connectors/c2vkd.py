@@ -7,7 +7,7 @@ and §1.3. Every [I] choice is recorded in the class docstrings.
 """
 import math
 import os.path as osp
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -16,7 +16,7 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ..losses.utils import Tensors, as_list, autocast_off, one_int, resize_to
+from ..losses.utils import Tensors, as_list, autocast_off, one_int
 
 IntOrList = Union[int, Sequence[int]]
 EXTRACT_HINT = ('Extract the pool from a CLIP RN101 checkpoint you have with '
@@ -152,13 +152,17 @@ def load_attnpool(path: Optional[str], embed_dim: int, output_dim: int) -> Dict[
     return check_attnpool_state(state, embed_dim, output_dim, f'{key}: "{path}"')
 
 
-def resize_positional_embedding(pos: Tensor, size: int) -> Tensor:
-    """(S²+1)×C CLIP positional embedding → (size²+1)×C: the S×S grid part resized bilinearly, the class token kept."""
+POS_EMBED_MODES = ('bilinear', 'bicubic')
+
+
+def resize_positional_embedding(pos: Tensor, size: Tuple[int, int], mode: str = 'bilinear') -> Tensor:
+    """(S²+1)×C CLIP positional embedding → (h·w+1)×C: the class-token row kept, the S×S grid part resized to
+    ``size`` = (h, w) with ``mode`` (``align_corners=False``); returned unchanged when the grid already is h×w."""
     side = math.isqrt(pos.shape[0] - 1)
-    if side == size:
+    if (side, side) == tuple(size):
         return pos
     grid = pos[1:].reshape(side, side, -1).permute(2, 0, 1)[None]
-    grid = F.interpolate(grid, size=(size, size), mode='bilinear', align_corners=False)
+    grid = F.interpolate(grid, size=tuple(size), mode=mode, align_corners=False)
     return torch.cat([pos[:1], grid[0].flatten(1).t()], dim=0)
 
 
@@ -166,11 +170,14 @@ def resize_positional_embedding(pos: Tensor, size: int) -> Tensor:
 class CLIPAttentionPool2d(nn.Module):
     """The teacher's frozen linguistic head of C2VKD: CLIP's attention pool (Radford et al., ICML 2021) → g_t.
 
-    Teacher layer4 (B×2048×h×w) is resized bilinearly to ``pool_size``² (16×16, seeds.md §1.2), flattened to tokens,
-    a mean token is prepended, the positional embedding is added, and one multi-head attention step with the mean
-    token as the only query (32 heads, q/k/v/c_proj linears with bias, 1/√d scaling) gives g_t ∈ R^512, the "global"
-    output of CLIP RN101's ``visual.attnpool``. The code's DenseCLIP-style variant also returns the dense tokens,
-    which C2VKD never uses, so only the global token is computed (the other queries do not change it).
+    DenseCLIP's form of the pool (Rao et al., CVPR 2022), which the official ``att.py`` uses (issue 25): teacher layer4
+    (B×2048×h×w) is flattened to tokens **at its own grid**, a mean token is prepended, and the positional embedding,
+    stored on a ``pool_size``² grid (+1 class row), is interpolated to h×w (class row kept) and added; one multi-head
+    attention step with the mean token as the only query (32 heads, q/k/v/c_proj linears with bias, 1/√d scaling)
+    gives g_t ∈ R^512, the "global" output. DenseCLIP also returns the dense tokens, which C2VKD never uses, so only
+    the global token is computed (the other queries do not change it). For the paper's OS16 teacher at 512² the pool
+    sees layer4's 32×32 tokens with the 16×16 embedding interpolated to 32×32 (before issue 25 the map was resized to
+    16×16 instead, which changes g_t).
 
     Weights come only from the user's ``attnpool_ckpt``, checked by key names and shapes (see
     :func:`load_attnpool`); there is no random initialisation, so a missing file is an error, never silent random
@@ -182,10 +189,13 @@ class CLIPAttentionPool2d(nn.Module):
     teacher side (the default).
 
     [I] choices: OpenAI CLIP RN101's ``visual.attnpool`` is the substitute for the authors' unknown weights (spec
-    §1.3); its 7×7 (+1) positional embedding is resized once, bilinearly (``align_corners=False``), to ``pool_size``²
-    (+1), the class-token row kept (a checkpoint whose embedding is already ``pool_size``² + 1, as the authors'
-    16² + 1 pool, is used as it is); the input is resized bilinearly to ``pool_size``² whatever the teacher's output
-    stride (32×32 → 16×16 for an OS16 teacher at 512², 64×64 → 16×16 for R101-D8).
+    §1.3). Its 7×7 (+1) embedding is resized once at load, bilinearly (``align_corners=False``, the spec's substitute),
+    to the authors' ``pool_size``² = 16² (+1) (``AttentionPool2d(spacial_dim=16)`` in ``att.py``; a checkpoint that
+    already has ``pool_size``² + 1 rows is used as it is), and that grid is interpolated to the input's grid at every
+    forward, as DenseCLIP's pool does. The forward interpolation uses ``pos_embed_mode`` (default ``'bilinear'``):
+    neither the spec nor the issue names DenseCLIP's mode; bilinear is the mode the spec names for the load-time
+    resize, so both resizes use one mode; ``'bicubic'`` is the alternative. An OS8 teacher's layer4 (64×64 at 512²)
+    is pooled at its own grid as well, with the embedding interpolated to 64×64.
 
     Student side (``detach_input=False``, the competing reading of the official script, which passes the student's
     features through the same frozen pool, issue 15): the weights stay frozen buffers, but the forward keeps the
@@ -197,21 +207,29 @@ class CLIPAttentionPool2d(nn.Module):
         embed_dim (int | Sequence[int]): Teacher layer4 channels (2048), filled from the network.
         num_heads (int): Attention heads. Defaults to 32 (CLIP RN101: width 64·32 / 64).
         output_dim (int): Width of g_t. Defaults to 512 (CLIP RN101's embedding).
-        pool_size (int): Side of the token grid. Defaults to 16.
+        pool_size (int): Side of the stored positional grid (DenseCLIP's ``spacial_dim``). Defaults to 16.
+        pos_embed_mode (str): Interpolation of the stored grid to the input's grid, ``'bilinear'`` or
+            ``'bicubic'``. Defaults to ``'bilinear'``.
         detach_input (bool): Pool a detached input under ``no_grad`` (the teacher side). ``False`` pools a student
             feature with its gradient. Defaults to True.
     """
 
     def __init__(self, attnpool_ckpt: Optional[str], embed_dim: IntOrList = 2048, num_heads: int = 32,
-                 output_dim: int = 512, pool_size: int = 16, detach_input: bool = True) -> None:
+                 output_dim: int = 512, pool_size: int = 16, pos_embed_mode: str = 'bilinear',
+                 detach_input: bool = True) -> None:
         super().__init__()
         embed_dim = one_int(embed_dim, 'CLIPAttentionPool2d: embed_dim')
         if embed_dim % num_heads:
             raise ValueError(f'CLIPAttentionPool2d: embed_dim {embed_dim} is not divisible by num_heads {num_heads}.')
+        if pos_embed_mode not in POS_EMBED_MODES:
+            raise ValueError(f'CLIPAttentionPool2d: pos_embed_mode must be one of {POS_EMBED_MODES}, got '
+                             f'{pos_embed_mode!r}')
         weights = load_attnpool(attnpool_ckpt, embed_dim, output_dim)
         self.attnpool_ckpt, self.embed_dim, self.num_heads = attnpool_ckpt, embed_dim, num_heads
         self.output_dim, self.pool_size, self.detach_input = output_dim, pool_size, detach_input
-        weights['positional_embedding'] = resize_positional_embedding(weights['positional_embedding'], pool_size)
+        self.pos_embed_mode = pos_embed_mode
+        weights['positional_embedding'] = resize_positional_embedding(weights['positional_embedding'],
+                                                                       (pool_size, pool_size))
         for k, v in weights.items():
             self.register_buffer(k.replace('.', '_'), v, persistent=False)
         self.eval()
@@ -230,9 +248,10 @@ class CLIPAttentionPool2d(nn.Module):
     def pool(self, x: Tensor) -> Tensor:
         """B×C×h×w → B×output_dim, the global (mean-token) output of the attention pool, in fp32."""
         with autocast_off(x):
-            x = resize_to(x.float(), (self.pool_size, self.pool_size))
-            tokens = x.flatten(2).transpose(1, 2)  # B × HW × C
-            tokens = torch.cat([tokens.mean(dim=1, keepdim=True), tokens], dim=1) + self.positional_embedding
+            x = x.float()
+            pos = resize_positional_embedding(self.positional_embedding, x.shape[-2:], self.pos_embed_mode)
+            tokens = x.flatten(2).transpose(1, 2)  # B × hw × C
+            tokens = torch.cat([tokens.mean(dim=1, keepdim=True), tokens], dim=1) + pos
             b, n, c = tokens.shape
             heads, dim = self.num_heads, c // self.num_heads
             q = F.linear(tokens[:, :1], self.q_proj_weight, self.q_proj_bias).view(b, 1, heads, dim).transpose(1, 2)
@@ -244,5 +263,5 @@ class CLIPAttentionPool2d(nn.Module):
 
     def extra_repr(self) -> str:
         return (f'embed_dim={self.embed_dim}, num_heads={self.num_heads}, output_dim={self.output_dim}, '
-                f'pool_size={self.pool_size}, detach_input={self.detach_input}, '
+                f'pool_size={self.pool_size}, pos_embed_mode={self.pos_embed_mode!r}, detach_input={self.detach_input}, '
                 f'attnpool_ckpt={self.attnpool_ckpt!r} (frozen)')
