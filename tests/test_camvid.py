@@ -180,4 +180,4 @@ def test_camvid_cirkd_config_builds_the_r101_r18_pair(monkeypatch):
     assert model.student.decode_head.num_classes == model.teacher.decode_head.num_classes == 11
     assert set(model.distill_losses) == {'loss_kd', 'loss_pixel', 'loss_region'}
     conv = model.connectors['embed'].stages[0][0].conv
-    assert (conv.in_channels, conv.out_channels) == (512, 2048)
+    assert (conv.in_channels, conv.out_channels) == (128, 512)  # the ASPP heads' fused features (R18, R101)

@@ -1,8 +1,11 @@
-"""tools/compare.py: the statistics by hand, per-class IoU, schedule rescaling, and a real two-seed comparison whose
-report is checked against each run's own log, then resumed after a simulated crash."""
+"""tools/compare.py: the statistics by hand, per-class IoU, schedule rescaling, equal-compute iterations and the
+time estimate by hand, and a real two-seed comparison whose report is checked against each run's own log, then
+resumed after a simulated crash, then compared at equal compute (MACs and a calibrated step time)."""
+import contextlib
 import copy
 import glob
 import importlib.util
+import io
 import json
 import math
 import os
@@ -17,21 +20,25 @@ import cv2
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.runner import set_random_seed
+from mmengine.runner import Runner, set_random_seed
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from mmseg_transkd.compare import Comparison, Method, paired
-from mmseg_transkd.compare.runs import schedule_options
+from mmseg_transkd.analysis.flops import count_official_macs
+from mmseg_transkd.compare import Comparison, Method, budget, equal_compute_iters, paired
+from mmseg_transkd.compare.report import interval_note
+from mmseg_transkd.compare.runs import Progress, Result, Run, load_config, schedule_options
 from mmseg_transkd.compare.stats import explain
 from mmseg_transkd.demo import make_street_scenes
+from mmseg_transkd.engine.exact_resume import ITER_SAMPLERS, seeded_dataloader_cfg
 from mmseg_transkd.evaluation import PerClassIoUMetric
 from tiny import REPO, tiny_cfg
 
 ENV = dict(os.environ, PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
 STUDENT = 'configs/demo/segformer_tiny-b0_demo.py'
 KD = 'configs/demo/kd_tiny-b2-b0_demo.py'
+KD_UNLABELED = 'configs/demo/kd_tiny-b2-b0_demo_unlabeled.py'
 T1 = math.tan(math.pi * 0.475)  # Student t, 1 degree of freedom, 97.5% quantile (closed form)
 T2 = 0.95 / math.sqrt(2 * 0.975 * 0.025)  # 2 degrees of freedom: (2p - 1) / sqrt(2p(1 - p))
 
@@ -109,6 +116,37 @@ def test_iters_rescale_the_schedule_and_tiny_budgets_stay_valid():
     assert tiny['default_hooks.checkpoint.interval'] == '1'
 
 
+def test_a_method_on_unlabeled_images_is_paired_with_the_student_alone(tmp_path, monkeypatch):
+    """The harness's effective configs of the student alone and of KD that also sees unlabeled images: the same
+    options reach both (one data root), the schedules rescale alike, the plan passes, and under one seed every step's
+    labeled samples are the student alone's (same images, crops, flips and photometric draws) next to as many
+    unlabeled ones."""
+    monkeypatch.chdir(REPO)
+    data = str(tmp_path / 'data')
+    make_street_scenes(data, n_train=4, n_val=2, size=(64, 128), n_extra=5)
+    options = [f'{k}_dataloader.dataset.data_root={data}' for k in ('train', 'val', 'test')]
+    teacher = str(tmp_path / 'teacher.pth')
+    torch.save({'state_dict': {}}, teacher)
+    runs = Comparison(str(tmp_path / 'cmp'), Method('s', STUDENT), [Method('u', KD_UNLABELED)], seeds=[5, 6],
+                      iters=40, teacher_checkpoint=teacher, cfg_options=options).plan()
+    assert [(r.name, r.seed) for r in runs] == [('s', 5), ('u', 5), ('s', 6), ('u', 6)]
+    steps = {}
+    for config in (STUDENT, KD_UNLABELED):
+        cfg = load_config(config, options + ['randomness.seed=5'])
+        steps[config] = schedule_options(cfg, config, 40, None)
+        loader = iter(Runner.build_dataloader(seeded_dataloader_cfg(cfg.train_dataloader, ITER_SAMPLERS), seed=5))
+        steps[config, 'data'] = [next(loader) for _ in range(2)]
+    assert steps[STUDENT] == steps[KD_UNLABELED]
+    for alone, mixed in zip(steps[STUDENT, 'data'], steps[KD_UNLABELED, 'data']):
+        n = len(alone['inputs'])
+        assert n == 8 and len(mixed['inputs']) == 2 * n
+        for a, m, sample_a, sample_m in zip(alone['inputs'], mixed['inputs'], alone['data_samples'],
+                                            mixed['data_samples']):
+            assert sample_a.img_path == sample_m.img_path and torch.equal(a, m)
+            assert torch.equal(sample_a.gt_sem_seg.data, sample_m.gt_sem_seg.data)
+        assert all('gt_sem_seg' not in s and '/train_extra/' in s.img_path for s in mixed['data_samples'][n:])
+
+
 def test_unequal_budgets_and_bad_names_are_refused_before_training(tmp_path, monkeypatch):
     teacher = 'configs/demo/segformer_tiny-b2_demo.py'  # 1200 iterations, the student 800
     monkeypatch.chdir(REPO)
@@ -120,12 +158,77 @@ def test_unequal_budgets_and_bad_names_are_refused_before_training(tmp_path, mon
         Comparison(str(tmp_path), Method('s', STUDENT), [Method('k', KD)], seeds=[0, 1], noise_seeds=[1])
 
 
+def test_equal_compute_iterations_by_hand():
+    # the most expensive keeps the base budget; the others get floor(base * top / cost)
+    assert equal_compute_iters({'s': 3, 'kd': 7, 'ea': 7}, 10) == {'s': 23, 'kd': 10, 'ea': 10}  # 70 / 3 = 23.3
+    # measured seconds: 4 * 0.9 / 0.45 is 7.999... in binary floating point, still 8 iterations
+    assert equal_compute_iters({'s': 0.45, 'kd': 0.9}, 4) == {'s': 8, 'kd': 4}
+    assert equal_compute_iters({'s': 0.1, 'kd': 0.27}, 3) == {'s': 8, 'kd': 3}  # 8.1
+    with pytest.raises(SystemExit, match='positive and finite'):
+        equal_compute_iters({'s': 0.0, 'kd': 1.0}, 4)
+    with pytest.raises(SystemExit, match=r'model\.data_preprocessor\.size.*--budget iters'):
+        budget.training_input(Config(dict(model=dict(type='EncoderDecoder'), train_dataloader=dict(batch_size=2))),
+                              'x.py', 'macs')
+
+
+def test_time_calibration_interleaves_and_takes_the_median(monkeypatch):
+    now, calls = [0.0], []
+
+    def step(name, durations):
+        def fn():
+            calls.append(name)
+            now[0] += durations.pop(0)
+        return fn
+    # one warm-up round (5 s and 9 s, not counted), then three timed rounds
+    seconds = budget.median_step_seconds({'a': step('a', [5, 1, 2, 3]), 'b': step('b', [9, 4, 4, 7])}, rounds=3,
+                                         warmup=1, clock=lambda: now[0])
+    assert seconds == {'a': 2, 'b': 4} and calls == ['a', 'b'] * 4
+    # the real steps of a plain segmentor and of a distiller build and run (one round, no warm-up)
+    monkeypatch.setattr(budget, 'ROUNDS', 1)
+    monkeypatch.setattr(budget, 'WARMUP', 0)
+    monkeypatch.chdir(REPO)
+    opts = ['train_dataloader.batch_size=1']
+    real = budget.calibrate_seconds({n: (c, load_config(c, opts)) for n, c in (('s', STUDENT), ('kd', KD))}, 'cpu')
+    assert set(real) == {'s', 'kd'} and all(0 < v < 60 for v in real.values())
+
+
+def _result(tmp_path, name, role, iters, seconds, step_time):
+    """A finished run whose log says ``step_time`` seconds per iteration."""
+    work_dir = tmp_path / f'{name}{iters}'
+    log = work_dir / '20260101_000000' / 'vis_data'
+    log.mkdir(parents=True)
+    rows = [dict(step=i, time=step_time, loss=1.0) for i in (10, 20)] + [dict(step=iters, mIoU=1.0, time=9.0)]
+    (log / 'scalars.json').write_text('\n'.join(map(json.dumps, rows)))
+    return Result(Run(name, 'c.py', 0, str(work_dir), [], iters, role), seconds, {}, str(log.parent))
+
+
+def test_time_estimate_counts_start_up_build_and_validation(tmp_path):
+    progress = Progress(total=4, say=print)
+    student = Run('student alone', 's.py', 0, '', [], 150, 'student')
+    assert progress.estimate(student) is None
+    progress.record(_result(tmp_path, 'teacher', 'teacher', 450, 100.0, 0.16), timed=True)  # fixed part 28 s
+    assert progress.estimate(student) == pytest.approx(28 + 150 * 0.16)  # not 150 * 100 / 450
+    progress.record(_result(tmp_path, 'student alone', 'student', 150, 40.0, 0.1), timed=True)  # fixed part 25 s
+    kd = Run('KD', 'k.py', 0, '', [], 150, 'method')
+    assert progress.estimate(kd) == pytest.approx(26.5 + 150 * 0.1)  # not timed: the timed students' step
+    assert progress.estimate(Run('student alone', 's.py', 0, '', [], 300, 'student')) == pytest.approx(26.5 + 30)
+    assert 'time left: about 83 s (rough' in progress.eta([kd, student])  # 41.5 + 41.5 s
+
+
+def test_how_to_read_quotes_the_t_of_the_seeds_used():
+    two = interval_note([0, 1], [2])
+    assert 'With 2 seeds t = 12.71, so the interval is wide' in two and '`--seeds 0 1 3 4 5`' in two
+    five = interval_note([0, 1, 2, 3, 4])
+    assert 'With 5 seeds t = 2.78.' in five and 'run more seeds' not in five and '12.71' not in five
+
+
 def test_help_documents_the_options():
     res = subprocess.run([sys.executable, 'tools/compare.py', '--help'], cwd=REPO, capture_output=True, text=True,
                          env=ENV, timeout=60)
     assert res.returncode == 0
     for option in ('--seeds', '--noise-seeds', '--iters', '--teacher', '--teacher-checkpoint', '--cfg-options',
-                   '--work-dir', '--names', '--gpus', 'paired t interval', 'resumes a run that died'):
+                   '--work-dir', '--names', '--gpus', '--budget', 'equal compute', 'paired t interval',
+                   'resumes a run that died'):
         assert option in res.stdout, option
 
 
@@ -156,6 +259,15 @@ def _md_table(report: str, first_header: str) -> dict:
     return rows
 
 
+def _paired_cells(method: list, student: list) -> list:
+    """The Δ and interval cells of a results row, from the per-seed mIoUs (seeds 0, 1) by hand."""
+    d = [m - s for m, s in zip(method, student)]
+    half = T1 * statistics.stdev(d) / math.sqrt(2)
+    low, high = statistics.mean(d) - half, statistics.mean(d) + half
+    verdict = 'helps (beyond noise)' if low > 0 else 'hurts (beyond noise)' if high < 0 else 'within noise'
+    return [f'{statistics.mean(d):+.2f} (n=2)', f'[{low:+.2f}, {high:+.2f}]', verdict]
+
+
 def _check_report_against_logs(work: str) -> None:
     runs = {(name, s): _val_from_text_log(osp.join(work, slug, f'seed{s}'))
             for name, slug in (('student alone', 'student-alone'), ('KD', 'kd')) for s in (0, 1)}
@@ -167,12 +279,8 @@ def _check_report_against_logs(work: str) -> None:
     for name in ('student alone', 'KD'):
         m = [runs[name, s]['mIoU'] for s in (0, 1)]
         assert results[name][:2] == ['0,1', f'{statistics.mean(m):.2f} ± {statistics.stdev(m):.2f}']
-    d = [runs['KD', s]['mIoU'] - runs['student alone', s]['mIoU'] for s in (0, 1)]
-    half = T1 * statistics.stdev(d) / math.sqrt(2)
-    low, high = statistics.mean(d) - half, statistics.mean(d) + half
-    assert results['KD'][2:4] == [f'{statistics.mean(d):+.2f} (n=2)', f'[{low:+.2f}, {high:+.2f}]']
-    assert results['KD'][4] == ('helps (beyond noise)' if low > 0 else 'hurts (beyond noise)' if high < 0
-                                else 'within noise')
+    assert results['KD'][2:5] == _paired_cells([runs['KD', s]['mIoU'] for s in (0, 1)],
+                                               [runs['student alone', s]['mIoU'] for s in (0, 1)])
     classes = _md_table(report, 'class')
     assert len(classes) == 19 and 'traffic light' in classes
     for c, cells in classes.items():
@@ -192,25 +300,38 @@ def _compare_main():
     return module.main
 
 
-def test_compare_two_seeds_report_matches_the_run_logs_and_a_died_run_resumes(tmp_path, capsys, monkeypatch):
+@pytest.fixture(scope='module')
+def compared(tmp_path_factory):
+    """One real comparison through tools/compare.py's main(): the student alone and KD, seeds 0 and 1, 4 iterations,
+    a given teacher; shared by the tests below. Returns the work dir, the arguments and what main() printed."""
+    tmp = tmp_path_factory.mktemp('compare')
+    data, work = str(tmp / 'data'), str(tmp / 'cmp')
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(REPO)
+        make_street_scenes(data, n_train=4, n_val=2, size=(64, 128))
+        teacher_cfg = Config.fromfile(str(REPO / 'configs/demo/segformer_tiny-b2_demo.py'))
+        torch.manual_seed(0)
+        teacher = str(tmp / 'teacher.pth')  # a given teacher (random weights; the harness does not care)
+        torch.save({'state_dict': MODELS.build(teacher_cfg.model).state_dict()}, teacher)
+        argv = [STUDENT, KD, '--names', 'KD', '--seeds', '0', '1', '--iters', '4', '--checkpoint-interval', '2',
+                '--teacher-checkpoint', teacher, '--work-dir', work, '--cfg-options',
+                *[f'{k}_dataloader.dataset.data_root={data}' for k in ('train', 'val', 'test')],
+                'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2', 'default_hooks.logger.interval=1',
+                'default_hooks.checkpoint.max_keep_ckpts=-1']
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            _compare_main()(argv)
+    return work, argv, out.getvalue()
+
+
+def test_compare_two_seeds_report_matches_the_run_logs_and_a_died_run_resumes(compared, capsys, monkeypatch):
     monkeypatch.chdir(REPO)
-    data, work = str(tmp_path / 'data'), str(tmp_path / 'cmp')
-    make_street_scenes(data, n_train=4, n_val=2, size=(64, 128))
-    teacher_cfg = Config.fromfile(str(REPO / 'configs/demo/segformer_tiny-b2_demo.py'))
-    torch.manual_seed(0)
-    teacher = str(tmp_path / 'teacher.pth')  # a given teacher (random weights; the harness does not care)
-    torch.save({'state_dict': MODELS.build(teacher_cfg.model).state_dict()}, teacher)
-    argv = [STUDENT, KD, '--names', 'KD', '--seeds', '0', '1', '--iters', '4', '--checkpoint-interval', '2',
-            '--teacher-checkpoint', teacher, '--work-dir', work, '--cfg-options',
-            *[f'{k}_dataloader.dataset.data_root={data}' for k in ('train', 'val', 'test')],
-            'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2', 'default_hooks.logger.interval=1',
-            'default_hooks.checkpoint.max_keep_ckpts=-1']
+    work, argv, out = compared
     main = _compare_main()
-    main(argv)
-    out = capsys.readouterr().out
     assert re.search(r'\(1/4\) student alone, seed 0: training 4 iterations .*time left: known after', out)
     assert re.search(r'\(4/4\) KD, seed 1: training .*this run about .*; time left: about', out)
     assert re.search(r'^KD\s+0,1\s', out, re.M) and 'student alone: the reference' in out
+    assert 'At equal compute' not in out and '### At equal' not in open(osp.join(work, 'report.md')).read()
     _check_report_against_logs(work)
     # same seed: same initial student weights, same images, same augmentations, same drop path at iteration 1
     loss = {(m, s): _first_losses(osp.join(work, m, f'seed{s}')) for m in ('student-alone', 'kd') for s in (0, 1)}
@@ -238,3 +359,65 @@ def test_compare_two_seeds_report_matches_the_run_logs_and_a_died_run_resumes(tm
     attempts = json.load(open(osp.join(run, 'compare_run.json')))['attempts']
     assert [a['resumed_from'] for a in attempts] == [None, osp.join(run, 'iter_2.pth')]
     _check_report_against_logs(work)
+
+
+def test_equal_compute_by_macs_and_by_calibrated_time(compared, capsys, monkeypatch):
+    """--budget macs on seed 0 of the shared runs: the student alone gets the iterations that fit in KD's 4 by the MAC
+    convention counted here by hand; its run trains (schedule rescaled), KD's is the equal-iteration run. --budget
+    time with a calibration of known step times that gives the same iterations: everything is reused."""
+    monkeypatch.chdir(REPO)
+    work, argv, _ = compared
+    i = argv.index('--seeds')
+    argv = argv[:i + 2] + argv[i + 3:]  # seed 0 only: one more training (the intervals are checked above)
+    main = _compare_main()
+    opts = argv[argv.index('--cfg-options') + 1:]
+    x = torch.zeros(1, 3, 128, 128)  # the demo configs' data_preprocessor.size; batch 2 on both sides cancels
+    student = MODELS.build(load_config(STUDENT, opts).model).eval()
+    teacher = MODELS.build(Config.fromfile(str(REPO / 'configs/demo/segformer_tiny-b2_demo.py')).model).eval()
+    s_macs = count_official_macs(student, lambda: student._forward(x))
+    t_macs = count_official_macs(teacher, lambda: teacher._forward(x))  # logit KD runs the whole teacher
+    # a training step: forward + backward (2 forwards) of the student; KD adds the teacher's forward, no connectors
+    n = 4 * (3 * s_macs + t_macs) // (3 * s_macs)
+    assert n > 4
+
+    main(argv + ['--budget', 'macs'])
+    out = capsys.readouterr().out
+    assert out.count('reusing the finished run') == 2  # the equal-iteration runs, KD's among them
+    assert re.search(rf'\(3/3\) student alone, seed 0: training {n} iterations', out)
+    assert f'equal compute: student alone {n} iterations ({2 * 3 * s_macs / 1e9:.3f} GMACs/step), KD 4 iterations' \
+        in out
+    assert 'At equal iterations (4 each):' in out and 'At equal compute (MACs per training step)' in out
+    state = json.load(open(osp.join(work, 'student-alone', f'{n}iters', 'seed0', 'compare_run.json')))
+    opts_run = dict(o.split('=', 1) for o in state['options'])  # 800 iterations: warm-up 0-50, poly 50-800
+    assert opts_run['train_cfg.max_iters'] == opts_run['param_scheduler.1.end'] == str(n)
+    assert opts_run['param_scheduler.0.end'] == str(max(1, round(50 * n / 800)))
+    report = open(osp.join(work, 'report.md')).read()
+    assert '### At equal iterations (4 each)' in report and '### At equal compute (MACs per training step)' in report
+    costs = _md_table(report, 'method | config | cost per step (GMACs)')
+    assert costs['student alone'][1] == f'{2 * 3 * s_macs / 1e9:.3f}' and costs['student alone'][3] == str(n)
+    assert costs['KD'][1] == f'{2 * (3 * s_macs + t_macs) / 1e9:.3f}' and costs['KD'][3] == '4'
+    at_compute = _md_table(report, 'method | seeds | iters')
+    student_n = _val_from_text_log(osp.join(work, 'student-alone', f'{n}iters', 'seed0'))['mIoU']
+    kd_4 = _val_from_text_log(osp.join(work, 'kd', 'seed0'))['mIoU']
+    assert at_compute['student alone'][:3] == ['0', str(n), f'{student_n:.2f}'] and at_compute['KD'][1] == '4'
+    assert at_compute['KD'][3:6] == [f'{kd_4 - student_n:+.2f} (n=1)', '—', 'one seed: no interval']
+    at_iters = _md_table(report, 'method | seeds')
+    student_4 = _val_from_text_log(osp.join(work, 'student-alone', 'seed0'))['mIoU']
+    assert at_iters['KD'][2] == f'{kd_4 - student_4:+.2f} (n=1)'  # the equal-iteration table is unchanged
+    assert cv2.imread(osp.join(work, 'comparison_equal_compute.png')) is not None
+
+    calibrated = []
+
+    def known_step_seconds(configs, device):  # KD's step (n + 0.5) / 4 times the student's: n iterations fit
+        calibrated.append(sorted(configs))
+        return {'student alone': 0.1, 'KD': 0.1 * (n + 0.5) / 4}
+    monkeypatch.setattr(budget, 'calibrate_seconds', known_step_seconds)
+    main(argv + ['--budget', 'time'])
+    out = capsys.readouterr().out
+    assert calibrated == [['KD', 'student alone']] and out.count('reusing the finished run') == 3
+    assert 'At equal compute (training step time measured on this machine)' in out
+    report = open(osp.join(work, 'report.md')).read()
+    assert 'calibrated 20' in report and _md_table(report, 'method | config | cost per step (s)')['KD'][1] == \
+        f'{0.1 * (n + 0.5) / 4:.3f}'
+    saved = json.load(open(osp.join(work, 'step_costs.json')))
+    assert saved['seconds'] == {'student alone': 0.1, 'KD': 0.1 * (n + 0.5) / 4}

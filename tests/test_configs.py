@@ -108,21 +108,35 @@ def test_shipped_transkd_configs_carry_the_papers_loss_settings(fast_mmseg_bases
     assert seen_cwd == 1
 
 
-def test_shipped_cwd_baselines_use_the_cwd_papers_segmentation_setting(fast_mmseg_bases):
-    """CWD as a baseline (Shu et al. 2021, segmentation): logits, tau 4, lambda 3, channel distributions; the
-    feature term of the cwd-feat configs at CIRKD's feature weight, lambda 50, tau 4."""
+def test_shipped_cwd_baselines_weigh_cnn_and_segformer_students_as_their_sources(fast_mmseg_bases):
+    """CWD as a baseline: channel distributions, T = 4, on the logits (and on the decode head's fused feature in the
+    cwd-feat configs) with the weights of the source for the student's kind: 3 (and 50) for CNN students (the CWD
+    paper; CIRKD's CWD script), 0.3 (and 5) for SegFormer students (CIRKD's train_cwd.sh; issue 25, item 3). The
+    cwd-feat configs are CIRKD's script exactly: pixel KD (T = 1, lambda = 1) alongside (item 5)."""
     import glob
 
     from tiny import REPO, expanded
     files = sorted(glob.glob(str(REPO / 'configs/baselines/cwd*.py')))
     assert len(files) == 8 and sum('cwd-feat' in f for f in files) == 2
+    segformer_students = 0
     for path in files:
-        losses = expanded(Config.fromfile(path).model).distill_losses
-        assert set(losses) == ({'loss_cwd', 'loss_cwd_feat'} if 'cwd-feat' in path else {'loss_cwd'}), path
-        for key, weight in (('loss_cwd', 3.0), ('loss_cwd_feat', 50.0)):
-            if key not in losses:
-                continue
-            cwd = losses[key]
-            assert (cwd.type, cwd.tau, cwd.norm, cwd.loss_weight) == ('ChannelWiseDivergence', 4.0, 'channel', weight), \
-                (path, key)
+        cfg = Config.fromfile(path)
+        model = expanded(cfg.model)
+        losses = model.distill_losses
+        segformer = cfg.model.student.backbone.type == 'MixVisionTransformer'
+        segformer_students += segformer
+        feat = 'cwd-feat' in path
+        assert set(losses) == ({'loss_cwd', 'loss_cwd_feat', 'loss_kd'} if feat else {'loss_cwd'}), path
+        weights = dict(loss_cwd=0.3, loss_cwd_feat=5.0) if segformer else dict(loss_cwd=3.0, loss_cwd_feat=50.0)
+        for key, weight in weights.items():
+            if key in losses:
+                cwd = losses[key]
+                assert (cwd.type, cwd.tau, cwd.norm, cwd.loss_weight) == ('ChannelWiseDivergence', 4.0, 'channel',
+                                                                          weight), (path, key)
         assert losses.loss_cwd.inputs == dict(preds_S='S.logits', preds_T='T.logits'), path
+        if feat:
+            assert losses.loss_cwd_feat.inputs == dict(preds_S='C.regressor', preds_T='T.feat'), path
+            assert model.student_recorders.feat.type == model.teacher_recorders.feat.type == 'HeadFeatureRecorder'
+            assert (losses.loss_kd.type, losses.loss_kd.tau, losses.loss_kd.loss_weight) == ('PixelKLDivergence',
+                                                                                             1.0, 1.0), path
+    assert segformer_students == 5  # MiT-B0 x 4 (three pairs, cwd and cwd-feat on one) and C2VKD's MiT-B1

@@ -1,14 +1,18 @@
 """Does distillation help on my data? Trains the student alone and each method over several seeds and says.
 
     python tools/compare.py STUDENT_CONFIG METHOD_CONFIG [METHOD_CONFIG ...] [--seeds 0 1 2] [--iters N]
-        [--teacher TEACHER_CONFIG | --teacher-checkpoint PTH] [--cfg-options key=value ...] [--work-dir DIR]
+        [--budget iters|time|macs] [--teacher TEACHER_CONFIG | --teacher-checkpoint PTH] [--cfg-options key=value ...]
+        [--work-dir DIR]
 
 Every run is ``tools/train.py`` (MMEngine's logs stream as it trains) and is validated with mmseg's IoUMetric (the
 ``PerClassIoUMetric`` variant, which also logs per-class IoU) at its last iteration. A seed fixes the student's
 initial weights, the order of the training images and their augmentations, identically for the student alone and
 every method, so the harness reports per method: mean ± std mIoU over seeds, the mean paired difference to the
 student alone with a 95% paired t interval (t quantile with n-1 degrees of freedom over the n shared seeds),
-whether that interval clears zero, per-class IoU differences and the train time. It writes
+whether that interval clears zero, per-class IoU differences and the train time. A distillation step costs more
+than a step of the student alone: --budget time or macs also compares at equal compute, every run getting as many
+iterations as fit in the compute of the most expensive config's budget (from a timed calibration of each config's
+step on this machine, or from its multiply-accumulates per step), and reports both tables. It writes
 ``<work-dir>/report.md`` and ``<work-dir>/comparison.png`` and prints the table. Re-running reuses every finished
 run whose effective config is unchanged and resumes a run that died from its last checkpoint (``--resume``).
 """
@@ -39,6 +43,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='training iterations of the student alone and of every method; rescales each '
                         'iteration-based schedule (warm-up, decay, checkpoint interval) to it. Default: each '
                         'config\'s own train_cfg.max_iters, which must then be equal')
+    p.add_argument('--budget', choices=['iters', 'time', 'macs'], default='iters',
+                   help='iters: every run gets the same iterations (--iters). time / macs: also compare at equal '
+                        'compute: every run gets as many iterations as fit in the compute of the most expensive '
+                        'config\'s iterations, from a short timed calibration of each config\'s training step on '
+                        'this machine (time) or from its MACs per step (macs: 3 x student forward + teacher forward '
+                        '+ 3 x connectors, deterministic); the schedule is rescaled as with --iters and both tables '
+                        'are reported (default: iters)')
     teacher = p.add_mutually_exclusive_group()
     teacher.add_argument('--teacher', metavar='CONFIG',
                          help='train this teacher config first (once) and distil from its checkpoint')
@@ -77,6 +88,7 @@ def main(argv=None) -> None:
     import shutil
 
     from mmseg_transkd.compare import Comparison, Method, text_summary, write_report
+    from mmseg_transkd.compare.report import COMPUTE_FIGURE
     start = time.time()
     say = lambda msg: print(f'[compare] {msg}', flush=True)  # noqa: E731
     student, methods = methods_from(args)
@@ -87,14 +99,15 @@ def main(argv=None) -> None:
     comparison = Comparison(
         args.work_dir, student, methods, seeds=args.seeds, noise_seeds=args.noise_seeds,
         teacher=Method('teacher', args.teacher) if args.teacher else None, teacher_checkpoint=args.teacher_checkpoint,
-        teacher_iters=args.teacher_iters, teacher_seed=args.teacher_seed, iters=args.iters,
+        teacher_iters=args.teacher_iters, teacher_seed=args.teacher_seed, iters=args.iters, budget=args.budget,
         cfg_options=args.cfg_options, checkpoint_interval=args.checkpoint_interval, gpus=args.gpus, say=say)
     outcome = comparison.run()
     command = 'python tools/compare.py ' + ' '.join(shlex.quote(a) for a in (argv if argv is not None
                                                                               else sys.argv[1:]))
     rows, report, png = write_report(outcome, command, args.work_dir)
-    print('\n' + text_summary(rows) + '\n', flush=True)
-    say(f'report: {report}; figure: {png}; this invocation {(time.time() - start) / 60:.1f} min')
+    print('\n' + text_summary(rows, outcome.compute) + '\n', flush=True)
+    figures = png + (f', {osp.join(args.work_dir, COMPUTE_FIGURE)}' if outcome.compute else '')
+    say(f'report: {report}; figures: {figures}; this invocation {(time.time() - start) / 60:.1f} min')
 
 
 if __name__ == '__main__':

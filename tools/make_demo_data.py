@@ -1,6 +1,7 @@
 """Writes the bundled synthetic street-scene dataset (Cityscapes folder layout).
 
     python tools/make_demo_data.py [--root data/demo_city] [--train 60] [--val 20] [--size 128 256] [--seed 0]
+        [--extra N]
 """
 import argparse
 import time
@@ -15,11 +16,15 @@ def main() -> None:
     parser.add_argument('--val', type=int, default=20, help='validation images')
     parser.add_argument('--size', type=int, nargs=2, default=(128, 256), metavar=('H', 'W'), help='image size')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--extra', type=int, default=0,
+                        help='extra scenes without labels in leftImg8bit/train_extra (for distillation on unlabeled '
+                             'images; train and val stay the same)')
     args = parser.parse_args()
     start = time.time()
-    counts = make_street_scenes(args.root, args.train, args.val, tuple(args.size), args.seed)
-    print(f'wrote {counts["train"]} train + {counts["val"]} val synthetic scenes of {args.size[0]}x{args.size[1]} to '
-          f'{args.root} in {time.time() - start:.1f}s')
+    counts = make_street_scenes(args.root, args.train, args.val, tuple(args.size), args.seed, args.extra)
+    extra = f' + {counts["train_extra"]} unlabeled train_extra' if args.extra else ''
+    print(f'wrote {counts["train"]} train + {counts["val"]} val{extra} synthetic scenes of '
+          f'{args.size[0]}x{args.size[1]} to {args.root} in {time.time() - start:.1f}s')
 
 
 if __name__ == '__main__':

@@ -52,6 +52,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--teacher-iters', type=int, default=450)
     p.add_argument('--student-iters', type=int, default=150,
                    help='the same for the student alone and every distilled student')
+    p.add_argument('--budget', choices=['iters', 'time', 'macs'], default='iters',
+                   help='iters: one table, every run with --student-iters. macs (or time): also the table at equal '
+                        'compute, each run with as many iterations as fit in the MACs (or the measured step time) of '
+                        'the most expensive method\'s --student-iters (see tools/compare.py --budget)')
     p.add_argument('--log-interval', type=int, default=10)
     p.add_argument('--grid-images', type=int, default=4, help='val images in the prediction figure')
     p.add_argument('--restart', action='store_true', help='delete earlier runs and data, start over')
@@ -89,7 +93,8 @@ def main() -> None:
     comparison = Comparison(
         args.work_dir, Method(*STUDENT), [Method(*m) for m in METHODS], seeds=args.seeds,
         noise_seeds=args.noise_seeds, teacher=Method(*TEACHER), teacher_iters=args.teacher_iters,
-        iters=args.student_iters, cfg_options=options, key_extra=json.dumps(data_spec, sort_keys=True), say=say)
+        iters=args.student_iters, budget=args.budget, cfg_options=options,
+        key_extra=json.dumps(data_spec, sort_keys=True), say=say)
     outcome = comparison.run()
     report(args, outcome, total_start)
 
@@ -101,6 +106,7 @@ def report(args, outcome, total_start: float) -> None:
     from mmseg.apis import inference_model
 
     from mmseg_transkd.compare import text_summary, write_report
+    from mmseg_transkd.compare.report import COMPUTE_FIGURE
     from mmseg_transkd.compare.runs import last_checkpoint
     from mmseg_transkd.demo.report import markdown_table, plot_losses, prediction_grid, read_scalars, text_table
     from mmseg_transkd.utils import load_deployable
@@ -130,12 +136,11 @@ def report(args, outcome, total_start: float) -> None:
                   outcome.teacher.run.iters]]
     for params, gflops in sorted(student_sizes):
         size_rows.append(['student (MiT-B0 layout): alone and every distilled student', f'{params:,}',
-                          f'{gflops:.3f}', 'see above', outcome.iters])
-    train_minutes = (sum(r.seconds for runs in outcome.results.values() for r in runs.values())
-                     + outcome.teacher.seconds) / 60
+                          f'{gflops:.3f}', 'see above', outcome.iters if outcome.compute is None else 'see above'])
+    train_minutes = sum(r.seconds for r in outcome.all_results()) / 60
     env = (f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, '
            f'mmseg {mmseg.__version__}')
-    n_runs = 1 + sum(len(r) for r in outcome.results.values())
+    n_runs = len(outcome.all_results())
     preamble = [
         '# Quickstart report: does TransKD help on synthetic street scenes?', '',
         '**The data are synthetic** (`tools/make_demo_data.py`: procedurally drawn street scenes in the Cityscapes '
@@ -155,11 +160,13 @@ def report(args, outcome, total_start: float) -> None:
     seeds = ','.join(map(str, outcome.seeds))
     noise = f', plus seed(s) {",".join(map(str, outcome.noise_seeds))} for the student alone' if \
         outcome.noise_seeds else ''
-    print(f'\nSynthetic street scenes, val mIoU (IoUMetric) after {outcome.iters} iterations; seeds {seeds} for every '
-          f'method{noise}:\n')
-    print(text_summary(rows))
+    budget = (f'after {outcome.iters} iterations' if outcome.compute is None else
+              f'at equal iterations ({outcome.iters}) and at equal compute ({outcome.compute.budget.kind})')
+    print(f'\nSynthetic street scenes, val mIoU (IoUMetric) {budget}; seeds {seeds} for every method{noise}:\n')
+    print(text_summary(rows, outcome.compute))
     print('\n' + text_table(size_header, size_rows))
-    say(f'report: {report_md}; figures: {cmp_png}, {loss_png}, {grid_png}; trainings {train_minutes:.1f} min, this '
+    figures = [cmp_png] + ([osp.join(args.work_dir, COMPUTE_FIGURE)] if outcome.compute else []) + [loss_png, grid_png]
+    say(f'report: {report_md}; figures: {", ".join(figures)}; trainings {train_minutes:.1f} min, this '
         f'invocation {(time.time() - total_start) / 60:.1f} min')
 
 

@@ -1,6 +1,7 @@
-# The cwd baseline (the `cwd` recipe of mmseg_transkd/configs/distill/baselines.py) on the deeplabv3-r101_segformer-b0
-# Cityscapes pair (./_base_/deeplabv3-r101_segformer-b0_city.py), a heterogeneous pair of HeteroAKD's tables,
-# with HeteroAKD's recipe for that pair.
-# Weights: T = 4, lambda = 3 on the logits, the CWD paper's segmentation setting (CIRKD's CWD script: 3 as well).
+# The cwd baseline for a SegFormer student (the `cwd_segformer` recipe of mmseg_transkd/configs/distill/baselines.py)
+# on the deeplabv3-r101_segformer-b0 Cityscapes pair (./_base_/deeplabv3-r101_segformer-b0_city.py), a heterogeneous
+# pair of HeteroAKD's tables, with HeteroAKD's recipe for that pair.
+# Weights: T = 4 on the logits, lambda = 0.3, the logit weight of CIRKD's train_cwd.sh for SegFormer students (the CWD
+# paper's 3 is for CNN students; it has no SegFormer student).
 _base_ = ['./_base_/deeplabv3-r101_segformer-b0_city.py']
-model = dict(recipe='cwd')
+model = dict(recipe='cwd_segformer')

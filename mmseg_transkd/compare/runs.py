@@ -185,42 +185,65 @@ def _fmt_minutes(seconds: float) -> str:
     return f'{seconds / 60:.1f} min' if seconds >= 90 else f'{seconds:.0f} s'
 
 
+def seconds_per_iteration(work_dir: str) -> Optional[float]:
+    """Mean training-iteration time MMEngine logged (``time`` of the train rows) in the newest run of ``work_dir``."""
+    from mmseg_transkd.demo.report import read_scalars
+    try:
+        times = [row['time'] for row in read_scalars(work_dir)['train'] if 'time' in row]
+    except FileNotFoundError:
+        return None
+    return sum(times) / len(times) if times else None
+
+
 @dataclass
 class Progress:
-    """Counts runs and estimates the time left from the wall times of the runs trained so far (per method)."""
+    """Counts runs and estimates the time left from the runs trained so far.
+
+    A run's wall time is its training iterations (seconds per iteration, per method, from MMEngine's logged
+    iteration times) plus what does not grow with them: process start-up, model build, validation, checkpoints (the
+    rest of the wall time, averaged over the timed runs). So a run of another budget, or of a method not timed yet,
+    is estimated with the same fixed part."""
     total: int
     say: Callable[[str], None]
-    teacher_iters: int = 1
     done: int = 0
-    seconds: Dict[str, List[float]] = field(default_factory=dict)  # wall times of whole (not resumed) runs
+    per_iter: Dict[str, List[float]] = field(default_factory=dict)  # seconds per iteration of whole runs
+    fixed: List[float] = field(default_factory=list)  # seconds of whole runs outside their training iterations
 
     def estimate(self, run: 'Run') -> Optional[float]:
-        """This method's mean run time; for a method not timed yet, the mean of the timed methods (they share the
-        budget), else the teacher's time per iteration times the budget; None when nothing is timed."""
-        if self.seconds.get(run.name):
-            return sum(self.seconds[run.name]) / len(self.seconds[run.name])
-        if run.role == 'teacher':
+        """Fixed part + iterations × this method's seconds per iteration; for a method not timed yet, the mean of
+        the timed methods' (the teacher's only if no student is timed; rough); None when nothing is timed."""
+        mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+        if self.per_iter.get(run.name):
+            step = mean(self.per_iter[run.name])
+        elif run.role == 'teacher':
             return None
-        known = [sum(v) / len(v) for n, v in self.seconds.items() if v and n != TEACHER]
-        if known:
-            return sum(known) / len(known)
-        if self.seconds.get(TEACHER):
-            return self.seconds[TEACHER][0] / max(1, self.teacher_iters) * run.iters
-        return None
+        else:
+            known = [mean(v) for n, v in self.per_iter.items() if v and n != TEACHER]
+            step = mean(known) if known else mean(self.per_iter[TEACHER]) if self.per_iter.get(TEACHER) else None
+        if step is None:
+            return None
+        return (mean(self.fixed) if self.fixed else 0.0) + step * run.iters
 
     def eta(self, pending: Sequence['Run']) -> str:
         """The estimated time of the ``pending`` runs (this one included)."""
         times = [self.estimate(r) for r in pending]
         if any(t is None for t in times):
             return 'time left: known after the first run'
-        rough = '' if all(self.seconds.get(r.name) for r in pending) else ' (rough: some methods not timed yet)'
+        rough = '' if all(self.per_iter.get(r.name) for r in pending) else ' (rough: some methods not timed yet)'
         return f'time left: about {_fmt_minutes(sum(times))}{rough}'
 
     def record(self, result: 'Result', timed: bool) -> None:
         """Counts a run; ``timed``: its seconds are one whole training (not resumed), reused runs included."""
         self.done += 1
-        if timed and result.seconds > 0:
-            self.seconds.setdefault(result.run.name, []).append(result.seconds)
+        if not timed or result.seconds <= 0:
+            return
+        iters = result.run.iters
+        step = seconds_per_iteration(result.run.work_dir)  # a whole run: the newest log is its own
+        if step is None or step * iters > result.seconds:  # nothing logged (or implausible): all of it per iteration
+            step = result.seconds / iters
+        else:
+            self.fixed.append(result.seconds - step * iters)
+        self.per_iter.setdefault(result.run.name, []).append(step)
 
 
 def train_or_reuse(run: Run, progress: Progress, pending: Sequence[Run], gpus: int = 1,

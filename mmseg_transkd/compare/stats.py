@@ -19,6 +19,7 @@ import numpy as np
 from scipy import stats
 
 LEVEL = 0.95
+FEW_SEEDS = 4  # below this many seeds the sentences and the report advise more (t(0.975, 3) = 3.18)
 
 
 def t_critical(n: int, level: float = LEVEL) -> float:
@@ -91,6 +92,6 @@ def explain(name: str, p: Optional[Paired], noise_sd: float, noise_n: int) -> st
     if p.verdict == 'hurts':
         return (f'{name}: hurts. {interval}: the whole interval is below zero, so it is worse than the student alone '
                 'by more than the noise.')
-    more = (f' With {p.n} seeds the interval is wide (t = {p.t:.2f}); more seeds narrow it.' if p.n < 4 else '')
+    more = (f' With {p.n} seeds the interval is wide (t = {p.t:.2f}); more seeds narrow it.' if p.n < FEW_SEEDS else '')
     return (f'{name}: not distinguishable from noise. {interval} includes zero: these seeds cannot tell whether it '
             f'helps or hurts{spread}.{more}')

@@ -20,8 +20,8 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from mmseg.registry import DATA_SAMPLERS, DATASETS
 from torch.utils.data import Sampler
 
-# Domains of derive_seed, so sample and step seeds never coincide.
-SAMPLE, STEP = 1, 2
+# Domains of derive_seed, so sample, step and unlabeled-stream seeds never coincide.
+SAMPLE, STEP, UNLABELED = 1, 2, 3
 
 
 def derive_seed(*words: int) -> int:
@@ -121,25 +121,30 @@ class SeededInfiniteSampler(Sampler):
         self.seed = sync_random_seed() if seed is None else seed
         self.start = 0
 
-    def _order(self, generator: torch.Generator) -> list:
+    def _order(self, size: int, generator: torch.Generator) -> list:
         if self.shuffle:
-            return torch.randperm(self.size, generator=generator).tolist()
-        return list(range(self.size))
+            return torch.randperm(size, generator=generator).tolist()
+        return list(range(size))
 
-    def __iter__(self) -> Iterator[SeededIndex]:
+    def _stream(self, size: int, order_seed: int, start: int, *domain: int) -> Iterator[SeededIndex]:
+        """This rank's part of an infinite global stream over ``size`` indices: the concatenated orders drawn from
+        one generator seeded with ``order_seed``, from global position ``start`` on; position p is loaded under
+        ``derive_seed(self.seed, *domain, p)``."""
         g = torch.Generator()
-        g.manual_seed(self.seed)
-        start = self.start
-        epoch, offset = divmod(start, self.size)
+        g.manual_seed(order_seed)
+        epoch = start // size
         for _ in range(epoch):  # advance the generator past the permutations already trained on
-            self._order(g)
-        position = epoch * self.size
+            self._order(size, g)
+        position = epoch * size
         while True:
-            for i, index in enumerate(self._order(g)):
+            for i, index in enumerate(self._order(size, g)):
                 p = position + i
                 if p >= start and (p - start) % self.world_size == self.rank:
-                    yield SeededIndex(index, derive_seed(self.seed, SAMPLE, p))
-            position += self.size
+                    yield SeededIndex(index, derive_seed(self.seed, *domain, p))
+            position += size
+
+    def __iter__(self) -> Iterator[SeededIndex]:
+        return self._stream(self.size, self.seed, self.start, SAMPLE)
 
     def __len__(self) -> int:
         return self.size

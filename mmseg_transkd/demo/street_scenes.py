@@ -7,7 +7,8 @@ ego-vehicle hood labelled 255 (ignore), as in Cityscapes. Colours are jittered p
 not given away by its colour; nearer objects occlude farther ones. Everything is deterministic from the seed.
 
 Files: ``leftImg8bit/{split}/{city}/{city}_{seq:06d}_{frame:06d}_leftImg8bit.png`` and
-``gtFine/{split}/{city}/..._gtFine_labelTrainIds.png`` — read by mmseg's ``CityscapesDataset`` as they are.
+``gtFine/{split}/{city}/..._gtFine_labelTrainIds.png`` — read by mmseg's ``CityscapesDataset`` as they are; extra
+scenes without labels in ``leftImg8bit/train_extra/`` (Cityscapes' layout for its extra images) on request.
 """
 import os
 import os.path as osp
@@ -19,7 +20,8 @@ import numpy as np
 ROAD, SIDEWALK, BUILDING, WALL, FENCE, POLE, LIGHT, SIGN, VEGETATION, TERRAIN, SKY, PERSON, RIDER, CAR, TRUCK, BUS, \
     TRAIN, MOTORCYCLE, BICYCLE = range(19)
 IGNORE = 255
-CITIES = {'train': ('aachen', 'bochum'), 'val': ('frankfurt',)}
+CITIES = {'train': ('aachen', 'bochum'), 'val': ('frankfurt',), 'train_extra': ('augsburg', 'bamberg')}
+SPLIT_INDEX = {'train': 0, 'val': 1, 'train_extra': 2}  # the scenes' seed words: (seed, split index, image index)
 
 # base colours (RGB) of the classes; every instance jitters them
 BASE_RGB = {
@@ -175,7 +177,7 @@ def _scene(h: int, w: int, rng: np.random.Generator) -> Tuple[np.ndarray, np.nda
 
 
 def make_street_scenes(root: str, n_train: int = 60, n_val: int = 20, size: Tuple[int, int] = (128, 256),
-                       seed: int = 0) -> Dict[str, int]:
+                       seed: int = 0, n_extra: int = 0) -> Dict[str, int]:
     """Writes the dataset under ``root``; returns the number of images per split.
 
     Args:
@@ -183,17 +185,23 @@ def make_street_scenes(root: str, n_train: int = 60, n_val: int = 20, size: Tupl
         n_train, n_val: Images per split.
         size: (height, width) of every image, 1:2 like Cityscapes.
         seed: Scenes are a function of (seed, split, index) only.
+        n_extra: Extra scenes without labels, in ``leftImg8bit/train_extra/<city>/`` like Cityscapes' 19,998 extra
+            images (for distillation on unlabeled images, docs/unlabeled.md). Their own split index, so adding them
+            leaves train and val as they are. Defaults to 0 (none; the returned dict then has no ``train_extra``).
     """
     counts = {}
-    for split, n in (('train', n_train), ('val', n_val)):
+    splits = [('train', n_train), ('val', n_val)] + ([('train_extra', n_extra)] if n_extra else [])
+    for split, n in splits:
         cities = CITIES[split]
         for i in range(n):
-            rng = np.random.default_rng([seed, 0 if split == 'train' else 1, i])
+            rng = np.random.default_rng([seed, SPLIT_INDEX[split], i])
             img, label = _scene(size[0], size[1], rng)
             city = cities[i % len(cities)]
             stem = f'{city}_{i // len(cities):06d}_000019'
-            for sub, suffix, arr in (('leftImg8bit', '_leftImg8bit.png', img[..., ::-1]),
-                                     ('gtFine', '_gtFine_labelTrainIds.png', label)):
+            files = [('leftImg8bit', '_leftImg8bit.png', img[..., ::-1])]
+            if split != 'train_extra':  # the extra images come without labels
+                files.append(('gtFine', '_gtFine_labelTrainIds.png', label))
+            for sub, suffix, arr in files:
                 folder = osp.join(root, sub, split, city)
                 os.makedirs(folder, exist_ok=True)
                 cv2.imwrite(osp.join(folder, stem + suffix), np.ascontiguousarray(arr))

@@ -14,7 +14,9 @@ Here no random state has to be carried over, because none is left to chance:
   (:mod:`mmseg_transkd.datasets.seeded`), so the data does not depend on ``num_workers`` or on where the run was
   resumed, and the sampler starts at the saved position without loading the skipped samples;
 * the checkpoint's ``meta['exact_resume']`` records what the loop needs to continue: the sampler's seed and the
-  position in the stream (iteration-based) or in the epoch (epoch-based), with the world and batch sizes.
+  position in the stream (iteration-based) or in the epoch (epoch-based), with the world and batch sizes. With an
+  unlabeled source (``LabeledUnlabeledSampler``, :mod:`mmseg_transkd.datasets.unlabeled`) the position splits into
+  the labeled and the unlabeled stream's by the per-batch counts.
 
 On the CPU a resumed run reproduces the uninterrupted one's losses and weights bit for bit; on a GPU the same holds
 up to kernels that are non-deterministic themselves (atomics in some backward passes; see
@@ -22,6 +24,7 @@ up to kernels that are non-deterministic themselves (atomics in some backward pa
 same sample of the stream, but is not the same run.
 """
 import copy
+import inspect
 import logging
 import os
 import os.path as osp
@@ -36,13 +39,17 @@ from mmengine.runner import BaseLoop, EpochBasedTrainLoop, IterBasedTrainLoop
 from mmengine.runner.checkpoint import find_latest_checkpoint
 from mmengine.runner.loops import _InfiniteDataloaderIterator
 from mmengine.runner.utils import calc_dynamic_intervals
-from mmseg.registry import HOOKS, LOOPS
+from mmseg.registry import DATA_SAMPLERS, HOOKS, LOOPS
 
 from mmseg_transkd.datasets.seeded import (STEP, SeededDefaultSampler, SeededInfiniteSampler, SeededSampleDataset,
                                            derive_seed, seed_generators)
+from mmseg_transkd.datasets.unlabeled import LabeledUnlabeledSampler, check_unlabeled_training
 from mmseg_transkd.utils.checks import check_checkpoint_fits, checkpoint_problem
 
 STATE_KEY = 'exact_resume'
+# MMEngine's samplers -> their seeded counterparts, per loop (a seeded sampler maps to itself)
+ITER_SAMPLERS = {'InfiniteSampler': 'SeededInfiniteSampler', 'LabeledUnlabeledSampler': 'LabeledUnlabeledSampler'}
+EPOCH_SAMPLERS = {'DefaultSampler': 'SeededDefaultSampler'}
 
 
 def _type_name(value) -> Optional[str]:
@@ -68,16 +75,34 @@ def seeded_dataloader_cfg(dataloader: Union[dict, object], samplers: Dict[str, s
     elif name not in samplers.values():
         print_log(f'Exact resume: the training sampler {name or sampler!r} is not one of {sorted(samplers)}; its '
                   'order and the augmentation are not reproduced on resume.', logger='current', level=logging.WARNING)
+    if isinstance(sampler, dict):
+        _fill_batch_size(sampler, cfg.get('batch_size'))
     dataset = cfg.get('dataset')
     if isinstance(dataset, dict) and _type_name(dataset.get('type')) != SeededSampleDataset.__name__:
         cfg['dataset'] = dict(type='SeededSampleDataset', dataset=dataset)
     return cfg
 
 
+def _fill_batch_size(sampler: dict, batch_size) -> None:
+    """A sampler that composes batches (``LabeledUnlabeledSampler``) takes ``batch_size``: filled in from the
+    dataloader's, so the config states it once; a different value is refused."""
+    cls = sampler.get('type')
+    cls = DATA_SAMPLERS.get(cls) if isinstance(cls, str) else cls
+    if not inspect.isclass(cls) or 'batch_size' not in inspect.signature(cls).parameters:
+        return
+    if sampler.get('batch_size') is None:
+        sampler['batch_size'] = batch_size
+    elif sampler['batch_size'] != batch_size:
+        raise ValueError(f'train_dataloader.sampler.batch_size={sampler["batch_size"]} differs from '
+                         f'train_dataloader.batch_size={batch_size}; remove the sampler\'s (it is filled in).')
+
+
 class _ExactResume:
     """What the two loops share: step seeding, the sampler, and the hook that carries the state in checkpoints."""
 
     def _init_exact_resume(self) -> None:
+        model = self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
+        check_unlabeled_training(model, self.dataloader.dataset, self.dataloader.sampler)  # before the first step
         self._resumed_state: Optional[dict] = None
         self._resumed_meta: dict = {}
         if not any(isinstance(h, ExactResumeHook) for h in self.runner.hooks):
@@ -144,7 +169,7 @@ class ExactResumeIterBasedTrainLoop(_ExactResume, IterBasedTrainLoop):
                  dynamic_intervals=None) -> None:
         # IterBasedTrainLoop.__init__ without its last step: it starts the dataloader iterator (worker processes
         # prefetching from sample 0) before a resume has said where the data continues; run() starts it instead.
-        BaseLoop.__init__(self, runner, seeded_dataloader_cfg(dataloader, {'InfiniteSampler': 'SeededInfiniteSampler'}))
+        BaseLoop.__init__(self, runner, seeded_dataloader_cfg(dataloader, ITER_SAMPLERS))
         self._max_iters = int(max_iters)
         if self._max_iters != max_iters:
             raise ValueError(f'train_cfg.max_iters must be an integer, got {max_iters!r}')
@@ -219,7 +244,11 @@ class ExactResumeEpochBasedTrainLoop(_ExactResume, EpochBasedTrainLoop):
 
     def __init__(self, runner, dataloader, max_epochs: int, val_begin: int = 1, val_interval: int = 1,
                  dynamic_intervals=None) -> None:
-        super().__init__(runner, seeded_dataloader_cfg(dataloader, {'DefaultSampler': 'SeededDefaultSampler'}),
+        sampler = dataloader.get('sampler') if isinstance(dataloader, dict) else None
+        if isinstance(sampler, dict) and _type_name(sampler.get('type')) == LabeledUnlabeledSampler.__name__:
+            raise ValueError('train_dataloader.sampler: LabeledUnlabeledSampler never ends an epoch; train with '
+                             "train_cfg=dict(type='IterBasedTrainLoop', max_iters=...) instead of by epochs.")
+        super().__init__(runner, seeded_dataloader_cfg(dataloader, EPOCH_SAMPLERS),
                          max_epochs, val_begin, val_interval, dynamic_intervals)
         self._batches_done = 0  # batches of the current epoch already trained on
         self._skip = 0  # batches of the first epoch after a resume that were trained before it

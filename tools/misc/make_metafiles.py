@@ -101,8 +101,11 @@ RECIPE_COLLECTION = {
     'transkd_base': 'TransKD', 'transkd_gl': 'TransKD', 'transkd_ea': 'TransKD',
     'c2vkd': 'C2VKD', 'c2vkd_noclip': 'C2VKD', 'c2vkd_pool_both': 'C2VKD',
     'heteroakd': 'HeteroAKD', 'ka_stage2': 'Knowledge Adaptation', 'ka_kd': 'KD', 'ka_fitnet': 'FitNet',
-    'kd': 'KD', 'fitnet': 'FitNet', 'cwd': 'CWD', 'cwd_feat': 'CWD', 'skd': 'SKD', 'skd_adv': 'SKD', 'ifvd': 'IFVD',
-    'ifvd_adv': 'IFVD', 'review': 'Knowledge Review', 'cirkd': 'CIRKD', 'dist': 'DIST',
+    'kd': 'KD', 'fitnet': 'FitNet', 'fitnet_backbone': 'FitNet', 'fitnet_cirkd': 'FitNet', 'cwd': 'CWD',
+    'cwd_segformer': 'CWD', 'cwd_feat': 'CWD', 'cwd_feat_backbone': 'CWD', 'cwd_cirkd': 'CWD',
+    'cwd_cirkd_segformer': 'CWD', 'skd': 'SKD', 'skd_adv': 'SKD', 'ifvd': 'IFVD', 'ifvd_backbone': 'IFVD',
+    'ifvd_cirkd': 'IFVD', 'ifvd_adv': 'IFVD', 'review': 'Knowledge Review', 'cirkd': 'CIRKD',
+    'cirkd_backbone': 'CIRKD', 'dist': 'DIST',
     'ensemble_kd': 'Multi-teacher KD',
 }
 # Collection of a config with several teachers whose recipe is a list of entries (one recipe per teacher).
@@ -187,6 +190,8 @@ def architecture(model) -> List[str]:
 def dataset_name(ds) -> str:
     if ds['type'] == 'ConcatDataset':
         return dataset_name(ds['datasets'][0])
+    if ds['type'] == 'LabeledUnlabeledDataset':  # docs/unlabeled.md
+        return f"{dataset_name(ds['labeled'])} + unlabeled images ({ds['unlabeled']['data_prefix']['img_path']})"
     if 'demo' in str(ds.get('data_root', '')):
         return 'synthetic street scenes (tools/make_demo_data.py)'
     name = DATASET_NAMES.get(ds['type'], ds['type'])
@@ -201,6 +206,8 @@ def dataset_name(ds) -> str:
 def train_pipeline(ds):
     if ds['type'] == 'ConcatDataset':
         return train_pipeline(ds['datasets'][0])
+    if ds['type'] == 'LabeledUnlabeledDataset':
+        return train_pipeline(ds['labeled'])
     return ds.get('pipeline', [])
 
 
@@ -285,6 +292,9 @@ def model_entry(path: str, cfg, teacher_arch: Dict[str, List[str]], zoo: Dict[st
             w, h = step['scale']
             meta['Input Size'] = f'whole image resized to fit {h}x{w}, aspect ratio kept'
     meta['Batch Size per GPU'] = cfg.train_dataloader['batch_size']
+    ratio = (cfg.train_dataloader.get('sampler') or {}).get('unlabeled_ratio')
+    if ratio is not None:
+        meta['Unlabeled Share of a Batch'] = ratio
     loop = cfg.train_cfg
     if 'max_iters' in loop:
         meta['Iterations'] = loop['max_iters']

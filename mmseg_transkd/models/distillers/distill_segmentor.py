@@ -1,12 +1,15 @@
 """A segmentor that trains an mmseg student with knowledge distilled from a frozen mmseg teacher."""
 import contextlib
 import copy
+import functools
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.logging import print_log
+from mmengine.structures import BaseDataElement
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS, TASK_UTILS
 from mmseg.utils import OptSampleList, SampleList
@@ -36,6 +39,52 @@ def _set_rng_states(states: dict) -> None:
 def _channels(t: Tensor) -> int:
     """Channel count of an NCHW map (dim 1) or an NLC token tensor (last dim)."""
     return t.shape[-1] if t.dim() == 3 else t.shape[1]
+
+
+def _take_rows(value, rows: Tensor, batch: int, where: Optional[str] = None):
+    """``value`` restricted to the batch rows ``rows``: tensors whose first dim is the batch, lists of data samples
+    of the batch, and lists / tuples of those (recursively). Anything else is returned as it is, or, with ``where``
+    (a config key), refused: a value that is not batch-first cannot be restricted to some samples."""
+    if isinstance(value, Tensor) and value.dim() > 0 and value.shape[0] == batch:
+        return value.index_select(0, rows.to(value.device))
+    if isinstance(value, (list, tuple)) and len(value) == batch and value \
+            and all(isinstance(v, BaseDataElement) for v in value):
+        return [value[i] for i in rows.tolist()]
+    if isinstance(value, (list, tuple)):
+        return type(value)(_take_rows(v, rows, batch, where) for v in value)
+    if where is not None:
+        raise ValueError(f'{where}: {_describe(value) if isinstance(value, Tensor) else type(value).__name__} is not '
+                         f'a batch-first tensor of the {batch} samples, so this GT-reading loss cannot be restricted '
+                         'to the labeled samples; train without unlabeled images.')
+    return value
+
+
+def _zero_like_graph(values: Sequence, params=()) -> Tensor:
+    """0, connected to every tensor of ``values`` (nested lists too) and to ``params`` that need gradients: a loss
+    skipped for lack of labeled samples still gives every parameter behind it a (zero) gradient, so DDP without
+    ``find_unused_parameters`` keeps its reducer in step across ranks."""
+    tensors, stack = [], list(values) + list(params)
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif isinstance(v, Tensor) and v.requires_grad:
+            tensors.append(v)
+    zero = None
+    for t in tensors:
+        term = t.float().sum() * 0.0
+        zero = term if zero is None else zero + term
+    return zero if zero is not None else torch.zeros(())
+
+
+def _head_loss_on_rows(head: BaseDecodeHead, loss_by_feat: Callable, rows: Tensor, batch: int, *args, **kwargs):
+    """``head.loss_by_feat`` on the batch rows ``rows`` only (predictions and data samples); with no row, a zero
+    loss under each of the head's loss names (no NaN, still connected to the predictions)."""
+    if rows.numel() == 0:
+        losses = head.loss_decode if isinstance(head.loss_decode, nn.ModuleList) else [head.loss_decode]
+        zero = _zero_like_graph([*args, *kwargs.values()])
+        return {loss.loss_name: zero for loss in losses}
+    return loss_by_feat(*_take_rows(args, rows, batch), **{k: _take_rows(v, rows, batch) for k, v in kwargs.items()})
 
 
 def _describe(value) -> str:
@@ -108,6 +157,13 @@ class DistillSegmentor(BaseSegmentor):
     normalisation and its own ``teacher_precision``. Teacher references then name the teacher, ``'T.<name>.<rec>'``
     (e.g. ``'T.cnn.logits'``), and ``teacher_recorders`` is ``dict(<name>=dict(<rec>=cfg, ...), ...)``. The teachers
     live in ``self.teachers`` (a ModuleDict); checkpoints hold none of them.
+
+    Unlabeled images (``datasets/unlabeled.py``, docs/unlabeled.md): a data sample without ``gt_sem_seg`` is
+    unlabeled. Teacher, student and connectors run once on the whole batch; the student's decode and auxiliary
+    losses are its heads' own ``loss_by_feat`` on the labeled rows (a batch without any gives 0 connected to the
+    logits, not NaN); a distillation loss that reads ``GT`` gets every input restricted to the labeled rows (it
+    equals its value on the labeled samples alone), every other distillation loss sees all samples. A batch whose
+    samples are all labeled takes exactly the path without unlabeled images.
 
     Args:
         student (dict): Config of the student segmentor (e.g. mmseg's SegFormer MiT-B0 model).
@@ -499,22 +555,81 @@ class DistillSegmentor(BaseSegmentor):
         return tensors, output
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
-        """Student decode loss(es) plus every distillation loss, each under its own key."""
+        """Student decode loss(es) plus every distillation loss, each under its own key. With unlabeled samples in
+        the batch (no ``gt_sem_seg``), the decode losses and the GT-reading distillation losses use the labeled
+        samples only (see the class docstring)."""
         if self.student_only:
             raise RuntimeError('DistillSegmentor was built with student_only=True and cannot train; remove '
                                'model.student_only from the config.')
-        tensors, losses = self.distill_tensors(inputs, lambda x: self.student.loss(x, data_samples))
-        if self._needs_gt:
-            tensors['GT'] = torch.stack([s.gt_sem_seg.data[0] for s in data_samples])
-        losses.update(self.distill_loss_values(tensors))
+        labeled = [i for i, s in enumerate(data_samples) if 'gt_sem_seg' in s]
+        if len(labeled) == len(data_samples):  # all labeled: exactly the path without unlabeled images
+            rows, student_forward = None, functools.partial(self.student.loss, data_samples=data_samples)
+        else:
+            self.check_unlabeled()
+            rows = torch.tensor(labeled, dtype=torch.long)
+            student_forward = functools.partial(self._student_loss_on_rows, data_samples=data_samples, rows=rows)
+        tensors, losses = self.distill_tensors(inputs, student_forward)
+        if self._needs_gt and labeled:
+            tensors['GT'] = torch.stack([data_samples[i].gt_sem_seg.data[0] for i in labeled])
+        losses.update(self.distill_loss_values(tensors, rows, len(data_samples)))
         return losses
 
-    def distill_loss_values(self, tensors: dict) -> Dict[str, Tensor]:
+    def _student_loss_on_rows(self, inputs: Tensor, data_samples: SampleList, rows: Tensor) -> dict:
+        """``student.loss`` on the whole batch (so every recorder sees all samples) with each decode / auxiliary
+        head's ``loss_by_feat`` given the rows ``rows`` only: any mmseg segmentor whose heads compute their losses
+        through ``loss_by_feat`` (every ``BaseDecodeHead``), the heads' own loss configs and reductions unchanged."""
+        heads = [m for m in self.student.modules() if isinstance(m, BaseDecodeHead)]
+        own = [m.__dict__.get('loss_by_feat') for m in heads]
+        for head in heads:
+            head.loss_by_feat = functools.partial(_head_loss_on_rows, head, head.loss_by_feat, rows,
+                                                  len(data_samples))
+        try:
+            return self.student.loss(inputs, data_samples)
+        finally:
+            for head, attr in zip(heads, own):
+                del head.loss_by_feat
+                if attr is not None:
+                    head.loss_by_feat = attr
+
+    def gt_losses(self) -> List[str]:
+        """Names of the distillation losses that read ``GT``."""
+        return [name for name, inputs in self._loss_inputs.items() if 'GT' in inputs.values()]
+
+    def check_unlabeled(self, where: str = 'train_dataloader.dataset.unlabeled') -> None:
+        """Raises ``ValueError`` when unlabeled samples would teach the student nothing: a GT-reading loss uses the
+        labeled samples only, so a recipe whose distillation losses all read ``GT`` (or that has none) gains
+        nothing from unlabeled images but changed batch statistics (the training loop calls this at build)."""
+        if self.student_only:
+            raise ValueError(f'{where}: model.student_only=True builds no teacher, so the images without labels would '
+                             'teach the student nothing; remove the unlabeled source or model.student_only.')
+        gt = self.gt_losses()
+        if len(gt) == len(self.distill_losses):
+            what = (f'every distillation loss reads GT ({", ".join(f"model.distill_losses.{n}" for n in gt)}) and '
+                    'uses the labeled samples only' if gt else 'the model has no distillation loss')
+            raise ValueError(f'{where}: {what}, so the images without labels would teach the student nothing. '
+                             'Remove the unlabeled source, or add a distillation loss that reads no GT (e.g. '
+                             "drop a logit-KD loss's gt input, which only masks ignore pixels: "
+                             'model.distill_losses.<name>.inputs.gt=None).')
+
+    def distill_loss_values(self, tensors: dict, rows: Optional[Tensor] = None,
+                            batch: Optional[int] = None) -> Dict[str, Tensor]:
         """Every distillation loss on ``tensors`` under its log key; a loss returning a dict of named terms gives
-        one key ``'<name>.<term>'`` per term."""
+        one key ``'<name>.<term>'`` per term. With ``rows`` (the labeled rows of a batch of ``batch`` samples), a loss
+        that reads ``GT`` gets its other inputs restricted to those rows (``tensors['GT']`` holds them only); with
+        no labeled row it is skipped for a zero connected to its inputs and parameters."""
         values = {}
         for name, loss in self.distill_losses.items():
-            value = loss(**{arg: _lookup(tensors, ref) for arg, ref in self._loss_inputs[name].items()})
+            refs = self._loss_inputs[name]
+            if rows is not None and 'GT' in refs.values() and rows.numel() == 0:
+                values[name] = _zero_like_graph([_lookup(tensors, r) for r in refs.values() if r != 'GT'],
+                                                loss.parameters())
+                continue
+            args = {arg: _lookup(tensors, ref) for arg, ref in refs.items()}
+            if rows is not None and 'GT' in refs.values():
+                args = {arg: v if refs[arg] == 'GT' else
+                        _take_rows(v, rows, batch, f'model.distill_losses.{name}.inputs.{arg}')
+                        for arg, v in args.items()}
+            value = loss(**args)
             if isinstance(value, dict):
                 values.update({f'{name}.{term}': v for term, v in value.items()})
             else:

@@ -147,7 +147,16 @@ def spans_teachers(recipe: str) -> bool:
 
 
 def _drop_none(part: dict) -> dict:
-    return {k: v for k, v in part.items() if v is not None}
+    """``part`` without its entries set to None, and each entry's ``inputs`` without those set to None (so an
+    override can drop an optional input, e.g. ``distill_losses=dict(loss_kd=dict(inputs=dict(gt=None)))``)."""
+    out = {}
+    for name, entry in part.items():
+        if entry is None:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get('inputs'), dict):
+            entry = dict(entry, inputs={k: v for k, v in entry['inputs'].items() if v is not None})
+        out[name] = entry
+    return out
 
 
 def _call_recipe(recipe, where: str, **pair) -> Dict[str, dict]:
@@ -282,7 +291,8 @@ def resolve_recipe(recipe, student: Optional[dict] = None, teacher: Optional[dic
             weight=1.0)`` entries (see the module docstring).
         student, teacher: The distiller's ``student`` / ``teacher`` configs (pair-dependent recipes read them).
         overrides: ``part -> dict`` for the parts in :data:`PARTS`, merged into the recipe's with MMEngine's config
-            rules (nested dicts merge, ``_delete_=True`` replaces); an entry set to None is removed.
+            rules (nested dicts merge, ``_delete_=True`` replaces); an entry, or an input of one, set to None is
+            removed.
         key: Config key named in errors.
         teachers: The distiller's ``teachers`` (``name -> teacher config``) when it has several.
 

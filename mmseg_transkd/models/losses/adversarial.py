@@ -16,41 +16,45 @@ from .utils import Tensors, as_list, autocast_off, one_int, resize_to
 class HolisticAdversarialLoss(nn.Module):
     """SKD's holistic distillation: a Wasserstein critic D with gradient penalty scores segmentation maps.
 
-    The embedding scored by D is ``x = concat(softmax(logits), image on the logit grid)`` (the paper conditions the
-    critic on the image). With x_s, x_t the student / teacher embeddings (the teacher's logits resized bilinearly to
-    the student's grid) and D(x) one score per image (mean of D's output map), the module returns two named terms:
+    The map scored by D is ``x = softmax(logits)``, or ``concat(softmax(logits), image on the logit grid)`` with
+    ``with_image=True``. With x_s, x_t the student / teacher maps (the teacher's logits resized bilinearly to the
+    student's grid) and D(x) one score per image (mean of D's output map), the module returns two named terms:
 
-    * ``d`` (trains D only): ``E[D(x_s.detach())] − E[D(x_t)] + λ_gp · E[(‖∇_x̂ D(x̂)‖₂ − 1)²]`` with
+    * ``d`` (trains D only): ``λ_d · (E[D(x_s.detach())] − E[D(x_t)] + λ_gp · E[(‖∇_x̂ D(x̂)‖₂ − 1)²])`` with
       ``x̂ = ε x_t + (1 − ε) x_s``, ε ~ U[0, 1] per image (WGAN-GP, Gulrajani et al., NeurIPS 2017);
     * ``g`` (trains the student only): ``−λ_adv · E[D(x_s)]`` (SKD Eq. 3), evaluated with D's parameters detached
       (``torch.func.functional_call``), so its gradient reaches the student's logits but not D.
 
-    Both land in one backward, so the generic ``DistillSegmentor`` and MMEngine's single optimizer update the student
-    and D together (D's learning rate is set with ``optim_wrapper.paramwise_cfg.custom_keys`` on
-    ``'distill_losses.<name>.discriminator'``). The gradient penalty needs a double backward (``create_graph=True``);
-    it is computed under ``enable_grad`` so the distiller's build-time probe (``no_grad``) still gets a value.
-    Computed in fp32 with autocast off, like the other losses.
+    Both land in one backward, and each term's gradient reaches only its own side. D is trained by its own optimizer
+    as in the releases (the ``-adv`` configs: Adam, lr 4e-4, through ``SplitOptimWrapperConstructor``, which steps
+    ``'distill_losses.<name>.discriminator'`` with it and everything else with the student's optimizer). The
+    gradient penalty needs a double backward (``create_graph=True``); it is computed under ``enable_grad`` so the
+    distiller's build-time probe (``no_grad``) still gets a value. Computed in fp32 with autocast off, like the other
+    losses.
 
-    [I] choices (the paper's critic details are not re-checked offline): the image is area-resized to the logit grid
-    and concatenated in its normalised form; D is plain 3×3 stride-2 convs (widths ``channels``, LeakyReLU 0.2, no
-    normalisation, as WGAN-GP advises for critics; no spectral norm, no self-attention) then a 1×1 conv to one channel
-    averaged over space; λ_adv = 0.1 and λ_gp = 10 are the values we recall from SKD / WGAN-GP.
+    Defaults follow the IFVD release and CIRKD's scripts (issue 25, item 2): D sees the logits only (through the
+    softmax), λ_adv = 0.001, λ_d = 0.1, λ_gp = 10. ``with_image=True`` also conditions D on the image (area-resized to
+    the logit grid, in its normalised form; the SKD paper's description as we recall it, and our earlier form).
+    [I] D's architecture: plain 3×3 stride-2 convs (widths ``channels``, LeakyReLU 0.2, no normalisation, as WGAN-GP
+    advises for critics; no spectral norm, no self-attention), then a 1×1 conv to one channel averaged over space.
 
     Args:
         num_classes (int | Sequence[int]): Channels of the logits (set by ``channels_from=dict(num_classes=
             'S.logits')``, which measures a 1-element list).
-        with_image (bool): Concatenate the image to the score map. Defaults to True.
+        with_image (bool): Concatenate the image to the score map. Defaults to False.
         channels (Sequence[int]): Widths of the stride-2 conv layers of D. Defaults to (64, 128, 256, 512).
         lambda_gp (float): Gradient-penalty weight λ_gp. Defaults to 10.0.
-        loss_weight (float): λ_adv of the student's term. Defaults to 0.1.
+        lambda_d (float): Weight λ_d of D's term ``d``. Defaults to 0.1.
+        loss_weight (float): λ_adv of the student's term ``g``. Defaults to 0.001.
     """
 
-    def __init__(self, num_classes: Union[int, Sequence[int]], with_image: bool = True,
-                 channels: Sequence[int] = (64, 128, 256, 512),
-                 lambda_gp: float = 10.0, loss_weight: float = 0.1) -> None:
+    def __init__(self, num_classes: Union[int, Sequence[int]], with_image: bool = False,
+                 channels: Sequence[int] = (64, 128, 256, 512), lambda_gp: float = 10.0, lambda_d: float = 0.1,
+                 loss_weight: float = 0.001) -> None:
         super().__init__()
         num_classes = one_int(num_classes, 'HolisticAdversarialLoss: num_classes')
-        self.with_image, self.lambda_gp, self.loss_weight = with_image, lambda_gp, loss_weight
+        self.with_image, self.lambda_gp, self.lambda_d = with_image, lambda_gp, lambda_d
+        self.loss_weight = loss_weight
         layers, width = [], num_classes + (3 if with_image else 0)
         for c in channels:
             layers += [nn.Conv2d(width, c, 3, stride=2, padding=1), nn.LeakyReLU(0.2)]
@@ -83,9 +87,10 @@ class HolisticAdversarialLoss(nn.Module):
             return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
     def discriminator_loss(self, x_s: Tensor, x_t: Tensor) -> Tensor:
-        """WGAN-GP critic loss on detached maps: gradients reach D only."""
+        """λ_d times the WGAN-GP critic loss on detached maps: gradients reach D only."""
         x_s, x_t = x_s.detach(), x_t.detach()
-        return self.critic(x_s).mean() - self.critic(x_t).mean() + self.lambda_gp * self.gradient_penalty(x_s, x_t)
+        wgan = self.critic(x_s).mean() - self.critic(x_t).mean() + self.lambda_gp * self.gradient_penalty(x_s, x_t)
+        return self.lambda_d * wgan
 
     def generator_loss(self, x_s: Tensor) -> Tensor:
         """−λ_adv E[D(x_s)] through a detached copy of D's parameters: gradients reach the student only."""

@@ -32,9 +32,10 @@ class IFVLoss(nn.Module):
     The squared differences are averaged over all B·h·w pixels; ignore pixels contribute 0 (the authors' code gives
     them cos = 1 on both sides, as we recall it). Summed over the recorded stage pairs.
 
-    The configs use the IFVD release's weights, λ_ifv = 200 (CIRKD's IFVD script: 20), on the deepest backbone stage
-    [I: the feature]; IFVD also adds pixel-wise KD (the release's λ = 10 on an element-mean KL,
-    ``PixelKLDivergence(class_reduction='mean')``) and SKD's adversarial term (:class:`HolisticAdversarialLoss`).
+    The configs use the IFVD release's weights, λ_ifv = 200 (CIRKD's IFVD script: 20), on the decode head's fused
+    feature, the release's tap (``HeadFeatureRecorder``); IFVD also adds pixel-wise KD (the release's λ = 10 on an
+    element-mean KL, ``PixelKLDivergence(class_reduction='mean')``) and SKD's adversarial term
+    (:class:`HolisticAdversarialLoss`).
 
     Args:
         num_classes (int, optional): Label ids ≥ it count as ignored. None takes the largest non-ignored id + 1 of

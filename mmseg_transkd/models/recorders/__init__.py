@@ -1,3 +1,3 @@
-from .module_recorder import ModuleInputsRecorder, ModuleOutputsRecorder
+from .module_recorder import HeadFeatureRecorder, ModuleInputsRecorder, ModuleOutputsRecorder
 
-__all__ = ['ModuleInputsRecorder', 'ModuleOutputsRecorder']
+__all__ = ['HeadFeatureRecorder', 'ModuleInputsRecorder', 'ModuleOutputsRecorder']

@@ -98,3 +98,39 @@ class ModuleInputsRecorder(_HookRecorder):
 
     def _register(self, module: nn.Module, slot: int):
         return module.register_forward_pre_hook(lambda m, args: self._store(slot, args[0]))
+
+
+@TASK_UTILS.register_module()
+class HeadFeatureRecorder(ModuleInputsRecorder):
+    """Records a decode head's fused feature: the map its classifier receives, before the classifier's dropout.
+
+    mmseg's decode heads end in ``cls_seg(feat) = conv_seg(dropout(feat))`` (``dropout`` only when
+    ``dropout_ratio > 0``), so the input of ``dropout`` (or of ``conv_seg`` in a head without one) is the head's last
+    feature map, whatever the head type: the output of ``bottleneck`` in ``ASPPHead`` (DeepLabV3, after ASPP) and
+    ``PSPHead`` (PSPNet, after the PSP module), of ``sep_bottleneck`` in ``DepthwiseSeparableASPPHead`` (DeepLabV3+)
+    and of ``fusion_conv`` in ``SegformerHead`` (the fused ``_c`` of the official SegFormer, before
+    ``linear_pred``). This is the feature CIRKD's and IFVD's releases distil (issue 25, item 1). In the teacher
+    (always in eval mode) dropout is the identity, so both readings agree there; in the training student they differ
+    by the dropout mask.
+
+    Args:
+        head (str): Dotted path of the head in the segmentor. Defaults to ``'decode_head'``.
+        before_dropout (bool): Record the feature before the classifier's dropout (True) or the tensor entering
+            ``conv_seg``, after the dropout (False). Defaults to True.
+    """
+
+    def __init__(self, head: str = 'decode_head', before_dropout: bool = True) -> None:
+        super().__init__(source=head)  # ``sources`` names the head: the distiller runs the teacher's head for it
+        self.before_dropout = before_dropout
+
+    def _find(self, model: nn.Module) -> List[nn.Module]:
+        head = super()._find(model)[0]
+        dropout = getattr(head, 'dropout', None)
+        if self.before_dropout and isinstance(dropout, nn.Module):
+            return [dropout]
+        conv_seg = getattr(head, 'conv_seg', None)
+        if not isinstance(conv_seg, nn.Module):
+            raise ValueError(f'"{self.sources[0]}" ({type(head).__name__}) has no conv_seg classifier, so its fused '
+                             'feature is unknown; record it with a ModuleOutputsRecorder on the module that outputs '
+                             'it.')
+        return [conv_seg]
