@@ -435,7 +435,7 @@ def test_teacher_head_runs_only_when_a_loss_reads_teacher_logits(city_root, tmp_
     unread = expanded(cfg.model)
     unread.teacher_recorders['logits'] = logits
     model = MODELS.build(unread)
-    assert 'T.logits' not in model.recorders and model._teacher_heads == []
+    assert 'T.logits' not in model.recorders and model._teacher_runs[None].heads == []
     assert _head_calls(model) == 0
     # a loss reading T.logits: the head runs once per step and the logits reach the loss
     read = copy.deepcopy(unread)
@@ -443,14 +443,14 @@ def test_teacher_head_runs_only_when_a_loss_reads_teacher_logits(city_root, tmp_
     read.distill_losses['loss_kd'] = dict(type='PixelKLDivergence', inputs=dict(preds_S='S.logits',
                                                                               preds_T='T.logits'))
     model = MODELS.build(read)
-    assert model._teacher_heads == ['decode_head']
+    assert model._teacher_runs[None].heads == ['decode_head']
     assert _head_calls(model) == 1
     tensors, _ = model.distill_tensors(torch.randn(1, 3, 64, 64))
     assert tensors['T.logits'][0].shape == (1, 19, 16, 16)
     # FitNet on the release's tap reads the teacher head's fused feature: the head runs once per step for it alone
     cfg.model.recipe = 'fitnet'
     model = MODELS.build(expanded(cfg.model))
-    assert set(model.recorders) == {'S.feat', 'T.feat'} and model._teacher_heads == ['decode_head']
+    assert set(model.recorders) == {'S.feat', 'T.feat'} and model._teacher_runs[None].heads == ['decode_head']
     assert _head_calls(model) == 1
     tensors, _ = model.distill_tensors(torch.randn(1, 3, 64, 64))
     assert tensors['T.feat'][0].shape == (1, 32, 16, 16)  # the tiny teacher head's 32 channels at 1/4
@@ -539,7 +539,7 @@ def test_every_shipped_baseline_config_builds_and_trains_one_step_on_tiny_models
         assert all(p.grad is None for p in model.teacher.parameters())
         assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.student.backbone.parameters())
         # the teacher's head runs for its logits or its fused feature, e.g. for FitNet (features only before issue 25)
-        assert model._teacher_heads == ([] if method == 'review' else ['decode_head']), method
+        assert model._teacher_runs[None].heads == ([] if method == 'review' else ['decode_head']), method
         if method.endswith('-adv'):
             _check_adversarial_step(cfg, model, method)
 

@@ -486,7 +486,7 @@ def test_shipped_configs_build_the_real_pair(name, rn101_pool):
     # mmseg multi-grid replaces the dilation: (1, 2, 4) at OS16 (torchvision's OS16 layer4, the code's, has 1, 2, 2)
     assert [b.conv2.dilation[0] for b in backbone.layer4] == ([1, 2, 4] if stride == 16 else [2, 4, 4])
     assert model.teacher.decode_head.aspp_modules[1].depthwise_conv.dilation[0] == (6 if stride == 16 else 12)
-    assert model._teacher_heads == ['decode_head']  # its logits feed PDD; the auxiliary FCN head never runs
+    assert model._teacher_runs[None].heads == ['decode_head']  # its logits feed PDD; the auxiliary FCN head never runs
     assert model.teacher.backbone.depth == 101 and model.connectors.vis_s.conv.out_channels == 2048
     assert model.connectors.vis_s.conv.in_channels == c_s
     assert sum(p.numel() for p in model.connectors.vis_s.parameters()) == c_s * 2048
@@ -677,7 +677,7 @@ def test_baselines_on_the_cnn_vit_pair_share_c2vkds_recipe_and_train_one_step(st
         assert torch.isfinite(term) and term > 0 and losses['decode.loss_ce'] > 0
         (term + losses['decode.loss_ce']).backward()
         assert all(p.grad is None for p in model.teacher.parameters())
-        assert model._teacher_heads == ['decode_head']  # the logit terms read the teacher's DeepLabV3+ logits
+        assert model._teacher_runs[None].heads == ['decode_head']  # the logit terms read the teacher's DeepLabV3+ logits
         assert model.student.backbone.layers[-1][0].projection.weight.grad.abs().sum() > 0
 
 

@@ -302,7 +302,7 @@ def test_fp16_teacher_builds_on_the_cpu_and_refuses_to_run_there(city_root, tmp_
     """Runners build the model on the CPU and move it to the GPU afterwards: the build-time probe must not run the
     teacher in fp16 (found on the GPU check: --amp training with teacher_precision='fp16' failed at build)."""
     model, _ = build('base', city_root, tmp_path, teacher_precision='fp16')
-    assert model.teacher_dtype is torch.float16
+    assert model._teacher_runs[None].dtype is torch.float16
     with pytest.raises(RuntimeError, match='teacher_precision="fp16" needs CUDA'):
         model.distill_tensors(torch.randn(1, 3, 64, 64))
 

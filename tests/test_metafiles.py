@@ -18,6 +18,12 @@ def load(path):
         return yaml.safe_load(f)
 
 
+def teachers_of(model: dict) -> list:
+    """The teacher entries of a metafile model: ``Metadata.Teacher``, or every ``Metadata.Teachers.<name>``."""
+    meta = model['Metadata']
+    return ([meta['Teacher']] if 'Teacher' in meta else []) + list((meta.get('Teachers') or {}).values())
+
+
 @pytest.fixture(scope='module')
 def metafiles():
     return {path: load(path) for path in load('model-index.yml')['Import']}
@@ -53,8 +59,7 @@ def test_models_name_existing_configs_and_collections(metafiles):
             assert osp.dirname(m['Config']) == folder, (path, m['Config'])
             assert osp.isfile(osp.join(REPO, m['Config'])), f'{path}: {m["Config"]} does not exist'
             assert osp.splitext(osp.basename(m['Config']))[0] == m['Name'], (path, m['Name'])
-            teacher = m['Metadata'].get('Teacher')
-            if teacher is not None:
+            for teacher in teachers_of(m):
                 if not teacher['Config'].startswith('mmseg::'):
                     assert osp.isfile(osp.join(REPO, teacher['Config'])), (path, m['Name'], teacher['Config'])
                 if 'Weights' in teacher:
@@ -78,8 +83,9 @@ def test_teacher_weights_appear_in_the_configs(metafiles):
                     for p in glob.glob(osp.join(REPO, 'mmseg_transkd', 'configs', '**', '*.py'), recursive=True))
     for doc in metafiles.values():
         for m in doc['Models']:
-            url = m['Metadata'].get('Teacher', {}).get('Weights')
-            assert url is None or url in text, (m['Name'], url)
+            for teacher in teachers_of(m):
+                url = teacher.get('Weights')
+                assert url is None or url in text, (m['Name'], url)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def test_every_fragment_dict_with_losses_is_a_recipe_equal_to_it():
             assert RECIPES.get(name)() == frag[name].to_dict(), name
         assert not names & evaluated, f'recipe names repeated across fragments: {names & evaluated}'
         names |= evaluated
-    assert set(recipe_names()) == names | {'transkd_gl', 'transkd_ea'}
+    assert set(recipe_names()) == names | {'transkd_gl', 'transkd_ea', 'ensemble_kd'}
     assert {'transkd_base', 'c2vkd', 'heteroakd', 'ka_stage2', 'kd', 'fitnet', 'cwd', 'skd', 'ifvd', 'review',
             'cirkd', 'dist'} <= names
 

@@ -4,7 +4,8 @@
         [--warmup 2] [--teacher-precision bf16] [--official-step] [--profile] [--device cpu|cuda] [--threads N]
         [--cpu-time] [--no-memory] [--cfg-options ...]
 
-Prints per-step medians (s/iter, img/s, peak memory), the ratio (c) / ((a) + (b)) measured side by side in one run,
+Prints per-step medians (s/iter, img/s, peak memory), the ratio (c) / ((a) + (b)) measured side by side in one run
+(with several teachers, (b) runs all of them and the MAC estimate counts all of them),
 the memory ratio, and a breakdown of (c); with --teacher-precision it also prints how the KD loss values change
 against an fp32 teacher. --official-step also times the official release's steps rebuilt from the same modules
 (student step with the release's task loss, the whole teacher, and the distillation step with the teacher under
@@ -97,7 +98,8 @@ def kd_loss_change(cfg: Config, args) -> dict:
     ref = bench.build_distiller(cfg, None, args.device).eval()
     low = bench.build_distiller(cfg, args.teacher_precision, args.device).eval()
     low.load_state_dict(ref.state_dict())
-    low.teacher.load_state_dict(ref.teacher.state_dict())
+    for name, teacher in low.teacher_modules().items():
+        teacher.load_state_dict(ref.teacher_modules()[name].state_dict())
     inputs, samples = bench.synthetic_batch(ref.student.decode_head.num_classes, args.batch, args.shape, args.device)
     out = {}
     with torch.no_grad():

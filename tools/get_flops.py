@@ -2,8 +2,9 @@
 
     python tools/get_flops.py CONFIG [--shape H W] [--cfg-options ...]
 
-For a distillation config it reports the teacher, the deployable student and each training-time connector separately
-(the teacher gets random weights: nothing is downloaded). Two counters, both labelled:
+For a distillation config it reports the teacher (each teacher, and their sum, when it has several), the deployable
+student and each training-time connector separately (teachers get random weights: nothing is downloaded). Two counters,
+both labelled:
 
 * official: the convention of the TransKD README's GFLOPs (mmcv-1.x counter: multiply-accumulates of conv / Linear /
   norm / ReLU / pooling modules; attention matmuls, softmax, GELU and interpolation not counted), see
@@ -53,7 +54,11 @@ def main() -> None:
         rows.append((name, count_params(module), count_official_macs(module, run), mmengine_flops(module, inputs)))
 
     if distiller:
-        add('teacher', model.teacher, lambda: model.teacher._forward(x), (x,))
+        teachers = model.teacher_modules()
+        for name, teacher in teachers.items():
+            add('teacher' if name is None else f'teacher {name}', teacher, lambda t=teacher: t._forward(x), (x,))
+        if len(teachers) > 1:
+            rows.append(('teachers (all)', *[sum(r[i] for r in rows) for i in (1, 2, 3)]))
         add('student (deployable)', model.student, lambda: model.student._forward(x), (x,))
         with torch.no_grad():
             # the student's full forward, as training runs it: student recorders may sit in the decode head
@@ -62,7 +67,8 @@ def main() -> None:
         for name, conn in model.connectors.items():
             conn_in = [tensors[ref] for ref in model._connector_inputs[name]]
             add(f'connector {name} ({type(conn).__name__})', conn, lambda c=conn, a=conn_in: c(*a), tuple(conn_in))
-        student, conns = rows[1], rows[2:]
+        student_row = next(i for i, r in enumerate(rows) if r[0] == 'student (deployable)')
+        student, conns = rows[student_row], rows[student_row + 1:]
         rows.append(('student + connectors (training)', student[1] + sum(r[1] for r in conns),
                      student[2] + sum(r[2] for r in conns), student[3] + sum(r[3] for r in conns)))
     else:

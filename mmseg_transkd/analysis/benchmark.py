@@ -4,7 +4,7 @@ Three steps on the same synthetic batch, timed side by side in one process (inte
 
 * (a) student training step: a separately built student (no hooks), task loss, backward, AdamW step;
 * (b) teacher inference as the distiller runs it: eval, ``no_grad``, only as far as the recorded tensors need
-  (a separately built teacher, no hooks), in the configured teacher precision;
+  (a separately built teacher, no hooks), in the configured teacher precision; with several teachers, all of them;
 * (c) distillation step: the real ``DistillSegmentor.loss`` path, backward through student and connectors, AdamW
   over student + connectors.
 
@@ -37,6 +37,7 @@ import time
 from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.structures import PixelData
@@ -44,17 +45,28 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from torch import Tensor
 
+from mmseg_transkd.utils.config import teacher_specs
+
 MODES = ('student', 'teacher', 'distill')
 OFFICIAL_MODES = ('official_student', 'official_teacher', 'official_distill')
 
 
 def build_distiller(cfg: Config, teacher_precision=None, device: str = 'cpu'):
-    """The config's DistillSegmentor with random teacher weights (timing needs no download)."""
+    """The config's DistillSegmentor with random weights for every teacher (timing needs no download);
+    ``teacher_precision`` applies to every teacher."""
     model_cfg = copy.deepcopy(cfg.model)
-    model_cfg.teacher['load_checkpoint'] = False
+    for _, teacher in teacher_specs(model_cfg):
+        teacher['load_checkpoint'] = False
+        if teacher_precision and 'teacher_precision' in teacher:  # a teacher's own setting would win
+            teacher['teacher_precision'] = teacher_precision
     if teacher_precision:
         model_cfg['teacher_precision'] = teacher_precision
     return MODELS.build(model_cfg).to(device)
+
+
+def all_teachers(distiller) -> nn.Module:
+    """Every teacher of ``distiller`` in one module (for counting): the teachers themselves, not copies."""
+    return nn.ModuleList(distiller.teacher_modules().values())
 
 
 def _find_transforms(node, type_name: str) -> list:
@@ -198,7 +210,7 @@ class Steps:
         d, x = self.distiller, self.inputs
         with torch.no_grad():
             s = count_official_macs(d.student, lambda: d.student._forward(x))
-            t = count_official_macs(d.teacher, lambda: d._teacher_forward(x))
+            t = count_official_macs(all_teachers(d), lambda: d._teacher_forward(x))
             # the student's full forward, as training runs it: recorders may sit in the decode head (logits,
             # CNN heads), which the backbone alone (extract_feat) never reaches
             c = count_official_macs(d.connectors, lambda: d.distill_tensors(x))
@@ -263,10 +275,9 @@ class OfficialSteps:
 
     @torch.no_grad()
     def teacher_step(self) -> None:
-        """The whole teacher (backbone and decode head) on the teacher's normalisation of the batch."""
-        d = self.d
-        x = d.teacher_inputs(self.inputs)
-        d.teacher.decode_head(d.teacher.extract_feat(x))
+        """The whole teacher (backbone and decode head) on the teacher's normalisation of the batch; every teacher."""
+        for name, teacher in self.d.teacher_modules().items():
+            teacher.decode_head(teacher.extract_feat(self.d.teacher_inputs(self.inputs, name)))
 
     def distill_step(self) -> None:
         d = self.d

@@ -26,6 +26,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
+from mmseg_transkd.utils.config import teacher_specs
 from mmseg_transkd.utils.export import atomic_write_bytes
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -114,14 +115,13 @@ def file_digest(path: str, _cache: Dict[tuple, str] = {}) -> str:
 
 def config_key(cfg: Config, extra: str = '') -> str:
     """Hash of the effective config (a named recipe spelled out: its contents live in the package's fragments, not
-    in the config), the teacher checkpoint's bytes (if it reads one) and ``extra``."""
+    in the config), the bytes of every teacher checkpoint it reads and ``extra``."""
     text = json.dumps(cfg.to_dict(), sort_keys=True, default=str)
     model = cfg.get('model') or {}
     if isinstance(model, dict) and model.get('recipe'):
         from mmseg_transkd.models.distillers.recipes import expand_recipe
         text += json.dumps(expand_recipe(model), sort_keys=True, default=str)
-    teacher = model.get('teacher') if isinstance(model, dict) else None
-    digest = file_digest(teacher['checkpoint']) if isinstance(teacher, dict) and teacher.get('checkpoint') else ''
+    digest = ' '.join(file_digest(t['checkpoint']) for _, t in teacher_specs(model) if t.get('checkpoint'))
     return hashlib.sha256('\n'.join([text, digest, extra]).encode()).hexdigest()[:16]
 
 

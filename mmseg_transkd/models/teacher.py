@@ -63,14 +63,20 @@ def build_frozen_teacher(cfg: dict, key: str = 'model.teacher') -> nn.Module:
     return teacher
 
 
+# Attributes that hold frozen teachers: ``teacher`` (one) and ``teachers`` (a ModuleDict of several).
+TEACHER_ATTRS = ('teacher.', 'teachers.')
+
+
 def drop_teacher_keys(module, state_dict, prefix, local_metadata):
-    """``state_dict`` hook: checkpoints never carry the teacher."""
-    for key in [k for k in state_dict if k.startswith(prefix + 'teacher.')]:
+    """``state_dict`` hook: checkpoints never carry a teacher."""
+    teacher_prefixes = tuple(prefix + attr for attr in TEACHER_ATTRS)
+    for key in [k for k in state_dict if k.startswith(teacher_prefixes)]:
         del state_dict[key]
     return state_dict
 
 
 def ignore_missing_teacher_keys(module, incompatible_keys) -> None:
-    """``load_state_dict`` post-hook: the teacher is reloaded from its own checkpoint, not from ours."""
+    """``load_state_dict`` post-hook: teachers are reloaded from their own checkpoints, not from ours."""
     incompatible_keys.missing_keys[:] = [k for k in incompatible_keys.missing_keys
-                                         if not k.startswith('teacher.') and '.teacher.' not in k]
+                                         if not k.startswith(TEACHER_ATTRS)
+                                         and not any(f'.{attr}' in k for attr in TEACHER_ATTRS)]

@@ -5,6 +5,8 @@ from typing import Iterator, Optional, Tuple
 
 from mmengine.config import Config, ConfigDict
 
+from .config import teacher_specs
+
 DATASET_HINTS = {
     'CityscapesDataset': (
         'Download leftImg8bit_trainvaltest.zip and gtFine_trainvaltest.zip from cityscapes-dataset.com, unpack them '
@@ -157,10 +159,10 @@ def check_data_roots(cfg: Config, loaders: Tuple[str, ...] = ('train_dataloader'
 
 
 def check_distiller_inputs(model_cfg: ConfigDict, key: str = 'model') -> None:
-    """Checks the teacher checkpoint of a distiller config (no-op for plain segmentors)."""
-    teacher = model_cfg.get('teacher') if isinstance(model_cfg, dict) else None
-    if isinstance(teacher, dict) and not model_cfg.get('student_only', False) and teacher.get('load_checkpoint', True):
-        check_checkpoint_file(teacher.get('checkpoint'), f'{key}.teacher.checkpoint')
+    """Checks the checkpoint of every teacher of a distiller config (no-op for plain segmentors)."""
+    for teacher_key, teacher in teacher_specs(model_cfg, key):
+        if teacher.get('load_checkpoint', True):
+            check_checkpoint_file(teacher.get('checkpoint'), f'{teacher_key}.checkpoint')
 
 
 def _heads(model_cfg: dict, key: str = 'model') -> Iterator[Tuple[str, dict]]:

@@ -1,5 +1,6 @@
 """Loading configs given as files or as ``package::relative/path.py`` (the form ``_base_`` accepts)."""
 import os.path as osp
+from typing import List, Tuple
 
 from mmengine.config import Config
 
@@ -27,3 +28,18 @@ def resolve_config_path(path: str, key: str = 'config') -> str:
 def load_config(path: str, key: str = 'config') -> Config:
     """``Config.fromfile`` that also accepts ``package::relative/path.py``."""
     return Config.fromfile(resolve_config_path(path, key))
+
+
+def teacher_specs(model_cfg, key: str = 'model') -> List[Tuple[str, dict]]:
+    """``[(config key, spec)]`` of every teacher of a ``DistillSegmentor`` config: ``[('model.teacher', spec)]`` for
+    the single ``teacher=``, ``[('model.teachers.<name>', spec), ...]`` for ``teachers=`` (in config order), and
+    ``[]`` for any other model (plain segmentors, ``student_only`` distillers, values that are not dicts)."""
+    if not isinstance(model_cfg, dict) or model_cfg.get('student_only', False):
+        return []
+    specs = []
+    if isinstance(model_cfg.get('teacher'), dict):
+        specs.append((f'{key}.teacher', model_cfg['teacher']))
+    teachers = model_cfg.get('teachers')
+    if isinstance(teachers, dict):
+        specs += [(f'{key}.teachers.{name}', spec) for name, spec in teachers.items() if isinstance(spec, dict)]
+    return specs

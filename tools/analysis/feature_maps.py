@@ -38,6 +38,7 @@ from mmengine.registry import init_default_scope
 
 import mmseg_transkd  # noqa: F401  (registers the plugin)
 from mmseg_transkd.models.distillers.recipes import expand_recipe
+from mmseg_transkd.utils.config import teacher_specs
 
 COLUMNS = ('teacher', 'student', 'connector', 'KD loss map')
 
@@ -68,7 +69,8 @@ def build_distiller(cfg: Config, checkpoint: Optional[str], random_init: bool):
     if model_cfg.get('type') != 'DistillSegmentor':
         raise SystemExit(f'{cfg.filename}: model.type is {model_cfg.get("type")!r}, not a DistillSegmentor config.')
     if random_init:
-        model_cfg['teacher']['load_checkpoint'] = False
+        for _, teacher in teacher_specs(model_cfg):
+            teacher['load_checkpoint'] = False
         from mmseg_transkd.analysis.pair_check import _loads_a_file
         for conn in model_cfg['connectors'].values():
             if _loads_a_file(conn):
@@ -169,6 +171,9 @@ def kd_sections(model, tensors: Dict[str, object], gt: Optional[torch.Tensor], h
         if s_ref is None or t_ref is None:
             skipped.append(f'{name}: no preds_S / preds_T pair')
             continue
+        if not isinstance(s_ref, str) or not isinstance(t_ref, str):
+            skipped.append(f'{name}: {s_ref} / {t_ref} list several tensors (e.g. several teachers), not one map each')
+            continue
         t_list, s_list = _as_list(tensors[t_ref]), _as_list(tensors[s_ref])
         if any(to_map(t, hw) is None for t in t_list + s_list):
             skipped.append(f'{name}: {s_ref} / {t_ref} are not spatial maps')
@@ -199,7 +204,7 @@ def draw(out: str, image: np.ndarray, preds: Dict[str, np.ndarray], sections: li
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     rows = 1 + sum(max(len(s['t']), len(s['s'])) for s in sections)
-    cols = len(COLUMNS)
+    cols = max(len(COLUMNS), 1 + len(preds))  # several teachers: one prediction each
     dpi = 100
     fig = plt.figure(figsize=(cols * panel / dpi, rows * panel / dpi), dpi=dpi)
     title_h = 14 / panel
@@ -217,7 +222,8 @@ def draw(out: str, image: np.ndarray, preds: Dict[str, np.ndarray], sections: li
     cell(0, 0, np.clip(image / 255.0, 0, 1), 'input')
     for c, (title, pred) in enumerate(preds.items(), start=1):
         cell(0, c, palette[pred % len(palette)], title)
-    cell(0, 3, None, f'maps: {"channel PCA" if mode == "pca" else "channel L2 norm"}')
+    if 1 + len(preds) < cols:
+        cell(0, 1 + len(preds), None, f'maps: {"channel PCA" if mode == "pca" else "channel L2 norm"}')
     r = 1
     for sec in sections:
         for k in range(max(len(sec['t']), len(sec['s']))):
@@ -264,8 +270,10 @@ def main(argv=None) -> Tuple[int, int]:
         tensors, _ = model.distill_tensors(inputs)
     sections, skipped = kd_sections(model, tensors, gt, hw)
     with torch.no_grad():
-        preds = {'teacher prediction': model.teacher._forward(model.teacher_inputs(inputs)).argmax(1)[0].numpy(),
-                 'student prediction': model.student._forward(inputs).argmax(1)[0].numpy()}
+        preds = {f'teacher{"" if name is None else " " + name} prediction':
+                 teacher._forward(model.teacher_inputs(inputs, name)).argmax(1)[0].numpy()
+                 for name, teacher in model.teacher_modules().items()}
+        preds['student prediction'] = model.student._forward(inputs).argmax(1)[0].numpy()
     num_classes = model.student.decode_head.num_classes
     rows, cols = draw(args.out, image, preds, sections, args.mode, hw, args.panel, num_classes)
     print(f'wrote {args.out}: {rows} x {cols} panels ({cols * args.panel} x {rows * args.panel} px); '

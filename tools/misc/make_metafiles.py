@@ -10,9 +10,9 @@ teacher's config and checkpoint, the recipe), so a metafile cannot say something
 
 ``Results`` are written only where a command of this repository printed them for that config; no config has such a
 result yet, so no model has ``Results``. ``Weights`` (a trained model of the config) are likewise absent: the configs
-carry only their teachers' checkpoints, listed under ``Metadata.Teacher`` with, for a checkpoint of mmseg's model zoo,
-the teacher's result as mmseg's own metafile gives it (matched by the checkpoint URL, never typed in). Loading every
-config takes about a minute.
+carry only their teachers' checkpoints, listed under ``Metadata.Teacher`` (``Metadata.Teachers.<name>`` for a config
+with several) with, for a checkpoint of mmseg's model zoo, the teacher's result as mmseg's own metafile gives it
+(matched by the checkpoint URL, never typed in). Loading every config takes about a minute.
 """
 import argparse
 import os
@@ -84,11 +84,17 @@ COLLECTIONS = OrderedDict([
                   Paper=dict(Title='Knowledge Distillation from A Stronger Teacher',
                              URL='https://arxiv.org/abs/2205.10536'),
                   Code='mmseg_transkd/configs/distill/baselines.py')),
+    # several teachers: Hinton et al. distil an ensemble of models into one (the ensemble target of `ensemble_kd`)
+    ('Multi-teacher KD', dict(home='multi_teacher',
+                              Paper=dict(Title='Distilling the Knowledge in a Neural Network',
+                                         URL='https://arxiv.org/abs/1503.02531'),
+                              Code='mmseg_transkd/configs/distill/multi_teacher.py')),
 ])
 
 # The README of each method folder (every collection of a folder points at it).
 FOLDER_README = {folder: f'configs/{folder}/README.md'
-                 for folder in ('transkd', 'transkd_paper', 'c2vkd', 'heteroakd', 'ka', 'baselines', 'demo')}
+                 for folder in ('transkd', 'transkd_paper', 'c2vkd', 'heteroakd', 'ka', 'baselines', 'demo',
+                                'multi_teacher')}
 
 # Collection of a distillation config, by the recipe it names.
 RECIPE_COLLECTION = {
@@ -100,7 +106,10 @@ RECIPE_COLLECTION = {
     'cwd_cirkd_segformer': 'CWD', 'skd': 'SKD', 'skd_adv': 'SKD', 'ifvd': 'IFVD', 'ifvd_backbone': 'IFVD',
     'ifvd_cirkd': 'IFVD', 'ifvd_adv': 'IFVD', 'review': 'Knowledge Review', 'cirkd': 'CIRKD',
     'cirkd_backbone': 'CIRKD', 'dist': 'DIST',
+    'ensemble_kd': 'Multi-teacher KD',
 }
+# Collection of a config with several teachers whose recipe is a list of entries (one recipe per teacher).
+SEVERAL_RECIPES_COLLECTION = 'Multi-teacher KD'
 
 # Configs of models trained alone (teachers to train first, student-alone references): the method they serve.
 TRAINED_ALONE_COLLECTION = {
@@ -125,9 +134,10 @@ TRAINED_ALONE_COLLECTION = {
     'segformer_tiny-b0_demo': 'TransKD', 'segformer_tiny-b2_demo': 'TransKD',
     'segformer_tiny-b0_demo_15-labels': 'TransKD',
     'fcn_tiny-r18-d8_demo': 'Knowledge Adaptation', 'mobilenet-v2-os16_tiny_demo': 'Knowledge Adaptation',
+    'deeplabv3plus_tiny-r18_demo': 'Multi-teacher KD',
 }
 # Folders whose models all have the same collection regardless of their recipe.
-FOLDER_COLLECTION = {'transkd_paper': 'TransKD (paper protocol)'}
+FOLDER_COLLECTION = {'transkd_paper': 'TransKD (paper protocol)', 'multi_teacher': 'Multi-teacher KD'}
 
 DATASET_NAMES = {
     'CityscapesDataset': 'Cityscapes', 'ACDCDataset': 'ACDC', 'NYUv2SegDataset': 'NYUv2 (40 classes)',
@@ -163,7 +173,9 @@ def backbone_name(bb) -> str:
         for s in strides[1:]:
             stride *= s
         mg = bb.get('multi_grid')
-        return f'R-{bb["depth"]}-D{stride}' + (f'-MG{"".join(str(g) for g in mg)}' if mg else '')
+        shrunk = bb.get('base_channels', 64) != 64  # e.g. the demo's CNN teacher
+        return (f'R-{bb["depth"]}-D{stride}' + (f'-MG{"".join(str(g) for g in mg)}' if mg else '')
+                + (f' (shrunk: base_channels {bb["base_channels"]})' if shrunk else ''))
     if t == 'MobileNetV2':
         stride = 2
         for s in bb.get('strides', (1, 2, 2, 2, 1, 2, 1)):
@@ -221,6 +233,32 @@ def rel(path: str) -> str:
     return osp.relpath(path, REPO) if osp.isabs(path) and path.startswith(REPO) else path
 
 
+def recipe_text(recipe):
+    """A recipe name as it is; a several-teacher list as ``['<recipe> (teacher <name>, weight <w>)', ...]``."""
+    if not isinstance(recipe, (list, tuple)):
+        return recipe
+    texts = []
+    for entry in recipe:
+        entry = dict(recipe=entry) if isinstance(entry, str) else entry
+        extra = ', '.join(f'{k} {entry[k]}' for k in ('teacher', 'weight') if k in entry)
+        texts.append(entry['recipe'] + (f' ({extra})' if extra else ''))
+    return texts
+
+
+def teacher_entry(teacher, teacher_arch: Dict[str, List[str]], zoo: Dict[str, Dict]) -> Dict:
+    """A teacher's config, architecture, checkpoint and (for mmseg's model zoo) its released result."""
+    tcfg = rel(teacher['config'])
+    t = OrderedDict(Config=tcfg, Architecture=teacher_arch[tcfg])
+    ckpt = teacher.get('checkpoint')
+    if ckpt:
+        t['Weights' if '://' in ckpt else 'Checkpoint'] = ckpt
+    if ckpt in zoo:  # the teacher's own result, as mmseg's model zoo gives it for that checkpoint
+        zoo_name, zoo_file, results = zoo[ckpt]
+        t['Results'] = OrderedDict([('Dataset', results['Dataset']), ('Metrics', results['Metrics']),
+                                    ('Source', f"mmseg's model zoo: {zoo_name} in mmseg's {zoo_file}")])
+    return t
+
+
 def model_entry(path: str, cfg, teacher_arch: Dict[str, List[str]], zoo: Dict[str, Dict]) -> Dict:
     folder = path.split('/')[1]
     name = osp.splitext(osp.basename(path))[0]
@@ -229,8 +267,10 @@ def model_entry(path: str, cfg, teacher_arch: Dict[str, List[str]], zoo: Dict[st
     meta = OrderedDict()
     if kind == 'DistillSegmentor':
         meta['Role'] = 'distillation'
-        meta['Recipe'] = model.get('recipe')
-        collection = FOLDER_COLLECTION.get(folder) or RECIPE_COLLECTION[model.get('recipe')]
+        recipe = model.get('recipe')
+        meta['Recipe'] = recipe_text(recipe)
+        collection = FOLDER_COLLECTION.get(folder) or (SEVERAL_RECIPES_COLLECTION if isinstance(recipe, (list, tuple))
+                                                       else RECIPE_COLLECTION[recipe])
         student = model['student']
     elif kind == 'KnowledgeTranslator':
         meta['Role'] = 'KA stage 1: teacher-feature autoencoder'
@@ -272,16 +312,10 @@ def model_entry(path: str, cfg, teacher_arch: Dict[str, List[str]], zoo: Dict[st
         meta['Architecture'] = architecture(student)
     teacher = model.get('teacher')
     if teacher is not None:
-        tcfg = rel(teacher['config'])
-        t = OrderedDict(Config=tcfg, Architecture=teacher_arch[tcfg])
-        ckpt = teacher.get('checkpoint')
-        if ckpt:
-            t['Weights' if '://' in ckpt else 'Checkpoint'] = ckpt
-        if ckpt in zoo:  # the teacher's own result, as mmseg's model zoo gives it for that checkpoint
-            zoo_name, zoo_file, results = zoo[ckpt]
-            t['Results'] = OrderedDict([('Dataset', results['Dataset']), ('Metrics', results['Metrics']),
-                                        ('Source', f"mmseg's model zoo: {zoo_name} in mmseg's {zoo_file}")])
-        meta['Teacher'] = t
+        meta['Teacher'] = teacher_entry(teacher, teacher_arch, zoo)
+    if model.get('teachers'):  # several teachers, by name
+        meta['Teachers'] = OrderedDict((name, teacher_entry(t, teacher_arch, zoo))
+                                       for name, t in model['teachers'].items())
     return OrderedDict([('Name', name), ('In Collection', collection), ('Config', path), ('Metadata', meta)])
 
 
@@ -291,7 +325,7 @@ def collect() -> Dict[str, Dict]:
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
-    from mmseg_transkd.utils import load_config  # also reads mmseg::path.py
+    from mmseg_transkd.utils import load_config, teacher_specs  # also reads mmseg::path.py
     init_default_scope('mmseg')
 
     teacher_cache: Dict[str, List[str]] = {}
@@ -309,8 +343,7 @@ def collect() -> Dict[str, Dict]:
                     continue
                 path = f'configs/{folder}/{fname}'
                 cfg = Config.fromfile(path)
-                teacher = cfg.model.get('teacher')
-                if teacher is not None:
+                for _, teacher in teacher_specs(cfg.model):
                     tcfg = rel(teacher['config'])
                     if tcfg not in teacher_cache:
                         teacher_cache[tcfg] = architecture(load_config(tcfg).model)

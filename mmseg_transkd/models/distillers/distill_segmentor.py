@@ -2,6 +2,7 @@
 import contextlib
 import copy
 import functools
+from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -92,9 +93,42 @@ def _describe(value) -> str:
     return '[' + ', '.join(_describe(v) for v in value) + ']'
 
 
+def _refs(value) -> List[str]:
+    """The references in an ``inputs`` / ``channels_from`` value: one reference, or a list of them (nested lists
+    flattened)."""
+    if isinstance(value, (list, tuple)):
+        return [r for v in value for r in _refs(v)]
+    return [value]
+
+
+def _lookup(tensors: dict, ref):
+    """The value of a reference, or the list of values of a list of references."""
+    return [_lookup(tensors, r) for r in ref] if isinstance(ref, (list, tuple)) else tensors[ref]
+
+
+@dataclass
+class TeacherRun:
+    """How the distiller runs one frozen teacher (the module itself is ``teacher`` or ``teachers[name]``).
+
+    Attributes:
+        key: Its config key, named in errors: ``'model.teacher'`` or ``'model.teachers.<name>'``.
+        prefix: The reference prefix of its recorders: ``'T.'`` or ``'T.<name>.'``.
+        dtype: Autocast dtype of its forward (``teacher_precision``); None runs it in the surrounding precision.
+        precision_key: The config key that set ``dtype``.
+        input_map: The student's network input -> this teacher's (``_teacher_normalisation``); None when equal.
+        heads: Its heads (e.g. ``decode_head``) that hold one of its recorders: run after ``extract_feat``.
+    """
+    key: str
+    prefix: str
+    dtype: Optional[torch.dtype]
+    precision_key: str
+    input_map: Optional[Tuple[Tensor, Tensor, bool]]
+    heads: List[str] = field(default_factory=list)
+
+
 @MODELS.register_module()
 class DistillSegmentor(BaseSegmentor):
-    """Knowledge distillation wrapper around any mmseg segmentor (the student) and a frozen teacher.
+    """Knowledge distillation wrapper around any mmseg segmentor (the student) and one or several frozen teachers.
 
     The teacher is built from its own config, loaded from its checkpoint, frozen (``requires_grad=False``), kept in
     eval mode whatever the runner does (drop-path, dropout off, BN statistics fixed) and run under ``no_grad`` only
@@ -115,7 +149,14 @@ class DistillSegmentor(BaseSegmentor):
 
     Tensor references: ``'S.<name>'`` / ``'T.<name>'`` are student / teacher recorders, ``'C.<name>'`` is the output
     of a connector, and ``'GT'`` is the batch's ground truth (B×H×W train ids, 255 = ignore) for losses that need
-    labels. Connectors run in dependency order.
+    labels. Connectors run in dependency order. A list of references (e.g. ``preds_T=['T.cnn.logits',
+    'T.vit.logits']``) passes the list of their values.
+
+    Several teachers (``teachers=dict(<name>=dict(config=..., checkpoint=...), ...)`` instead of ``teacher=``): each
+    is built, frozen, kept in eval mode, run under ``no_grad`` as far as its own recorders need, with its own input
+    normalisation and its own ``teacher_precision``. Teacher references then name the teacher, ``'T.<name>.<rec>'``
+    (e.g. ``'T.cnn.logits'``), and ``teacher_recorders`` is ``dict(<name>=dict(<rec>=cfg, ...), ...)``. The teachers
+    live in ``self.teachers`` (a ModuleDict); checkpoints hold none of them.
 
     Unlabeled images (``datasets/unlabeled.py``, docs/unlabeled.md): a data sample without ``gt_sem_seg`` is
     unlabeled. Teacher, student and connectors run once on the whole batch; the student's decode and auxiliary
@@ -128,11 +169,14 @@ class DistillSegmentor(BaseSegmentor):
         student (dict): Config of the student segmentor (e.g. mmseg's SegFormer MiT-B0 model).
         teacher (dict): ``dict(config=<model cfg dict or config file>, checkpoint=<path or URL>, strict=True)``.
             ``load_checkpoint=False`` keeps random teacher weights; only for counting FLOPs or checking shapes.
-        recipe (str, optional): A named method in ``RECIPES`` (``recipes.py``, e.g. ``'transkd_base'``, ``'cwd'``).
-            The four dicts below are then overrides merged into the recipe's (MMEngine's merge rules; an entry set
-            to None is removed). Defaults to None: the four dicts are the whole method.
+            Exactly one of ``teacher`` and ``teachers`` is set.
+        recipe (str | list, optional): A named method in ``RECIPES`` (``recipes.py``, e.g. ``'transkd_base'``,
+            ``'cwd'``); with ``teachers``, a list of ``dict(recipe=<name>, teacher=<name>, weight=1.0)`` (see
+            ``recipes.py``). The four dicts below are then overrides merged into the recipe's (MMEngine's merge
+            rules; an entry set to None is removed). Defaults to None: the four dicts are the whole method.
         student_recorders (dict): ``name -> recorder cfg`` for the student (see ``ModuleOutputsRecorder``).
-        teacher_recorders (dict): ``name -> recorder cfg`` for the teacher.
+        teacher_recorders (dict): ``name -> recorder cfg`` for the teacher; with ``teachers``,
+            ``teacher name -> (name -> recorder cfg)``.
         connectors (dict): ``name -> connector cfg``; each cfg has ``inputs`` (list of references, passed
             positionally) and may have ``channels_from`` (``arg -> reference``): the constructor argument is filled
             with the per-stage channel counts of the referenced tensors, measured by a probe forward at build time,
@@ -144,58 +188,58 @@ class DistillSegmentor(BaseSegmentor):
         probe_size (tuple[int, int]): Input size of the build-time probe forward. Defaults to (64, 64).
         teacher_precision (str, optional): Run the teacher under autocast: ``'bf16'`` (CPU and CUDA) or ``'fp16'``
             (CUDA). The recorded teacher tensors are then half precision and the losses compare them in fp32.
-            None runs it in the surrounding precision. Defaults to None.
+            None runs it in the surrounding precision. With ``teachers``, the default of every teacher whose dict
+            sets no ``teacher_precision`` of its own. Defaults to None.
         student_only (bool): Build the student alone (for testing or inference from a distillation checkpoint:
             the teacher is not built or loaded and connector weights in a checkpoint are skipped). Defaults to False.
         data_preprocessor (dict, optional): Used only when the student config has no ``data_preprocessor``. The
             student's own preprocessing always wins: MMEngine's runner injects the config's top-level
             ``data_preprocessor`` here as a default, which may lack the student's crop ``size``.
+        teachers (dict, optional): Several teachers, ``name -> dict(config=..., checkpoint=..., strict=True,
+            teacher_precision=None)`` (names are identifiers; a teacher's ``teacher_precision`` overrides the
+            top-level one). Defaults to None.
     """
 
-    def __init__(self, student: dict, teacher: dict, student_recorders: Optional[dict] = None,
+    def __init__(self, student: dict, teacher: Optional[dict] = None, student_recorders: Optional[dict] = None,
                  teacher_recorders: Optional[dict] = None, connectors: Optional[dict] = None,
-                 distill_losses: Optional[dict] = None, recipe: Optional[str] = None,
+                 distill_losses: Optional[dict] = None, recipe=None,
                  probe_size: Tuple[int, int] = (64, 64),
                  teacher_precision: Optional[str] = None, student_only: bool = False, data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None, teachers: Optional[dict] = None) -> None:
         if student.get('data_preprocessor') is not None:
             data_preprocessor = copy.deepcopy(student['data_preprocessor'])
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.student = MODELS.build(student)
         after_student = _rng_states()  # restored at the end: only the student's build draws (see the docstring)
         self.student_only = student_only
+        self._teacher_runs: Dict[Optional[str], TeacherRun] = {}  # by teacher name; None: the single teacher=
         if student_only:
             self._register_load_state_dict_pre_hook(self._drop_non_student_keys)
             return
 
+        self._check_teacher_args(teacher, teachers)
         kd = resolve_recipe(recipe, student, teacher, dict(
             student_recorders=student_recorders, teacher_recorders=teacher_recorders, connectors=connectors,
-            distill_losses=distill_losses))
+            distill_losses=distill_losses), teachers=teachers)
         student_recorders, teacher_recorders = kd['student_recorders'], kd['teacher_recorders']
         connectors, distill_losses = kd['connectors'], kd['distill_losses']
         if recipe is not None:
             print_log(f'DistillSegmentor: recipe {recipe!r} -> connectors {list(connectors)}, distill_losses '
                       f'{list(distill_losses)}', logger='current')
-        self.teacher = build_frozen_teacher(teacher, 'model.teacher')
-        if teacher_precision not in TEACHER_DTYPES:
-            raise ValueError(f'model.teacher_precision must be one of {sorted(TEACHER_DTYPES, key=str)}, '
-                             f'got {teacher_precision!r}')
-        self.teacher_dtype = TEACHER_DTYPES[teacher_precision]
+        self._build_teachers(teacher, teachers, teacher_precision)
         self._register_state_dict_hook(self._drop_teacher_keys)
         self.register_load_state_dict_post_hook(self._ignore_missing_teacher_keys)
-        self._teacher_input_map = self._teacher_normalisation(self.data_preprocessor,
-                                                              getattr(self.teacher, 'data_preprocessor', None))
 
         self.recorders: Dict[str, object] = {}
-        for side, model, cfgs in (('S', self.student, student_recorders), ('T', self.teacher, teacher_recorders)):
+        for prefix, key, model, cfgs in self._recorder_sides(student_recorders, teacher_recorders):
             for name, cfg in (cfgs or {}).items():
                 recorder = TASK_UTILS.build(cfg)
                 try:
                     recorder.attach(model)
                 except ValueError as err:
-                    raise ValueError(f'model.{SIDES[side]}_recorders.{name}: {err}') from None
-                self.recorders[f'{side}.{name}'] = recorder
-        self._teacher_heads = self._heads_of_teacher_recorders()
+                    raise ValueError(f'{key}.{name}: {err}') from None
+                self.recorders[f'{prefix}{name}'] = recorder
+        self._set_teacher_heads()
 
         self.connectors = nn.ModuleDict()  # filled below, after the probe has measured the recorded tensors
         self._connector_inputs: Dict[str, List[str]] = {}
@@ -206,26 +250,87 @@ class DistillSegmentor(BaseSegmentor):
         self._loss_inputs: Dict[str, Dict[str, str]] = {}
         for name, cfg in (distill_losses or {}).items():
             self._build_loss(name, cfg, probe)
-        self._needs_gt = any(ref == 'GT' for inputs in self._loss_inputs.values() for ref in inputs.values())
+        self._needs_gt = 'GT' in _refs([list(inputs.values()) for inputs in self._loss_inputs.values()])
         self._drop_unused_recorders()
         _set_rng_states(after_student)
 
-    def _heads_of_teacher_recorders(self) -> List[str]:
-        """Teacher heads (e.g. ``decode_head``) that hold a teacher recorder: ``_teacher_forward`` runs just these."""
-        return sorted({src.split('.')[0] for ref, r in self.recorders.items() if ref.startswith('T.')
-                       for src in r.sources if src.split('.')[0].endswith('head')})
+    def _set_teacher_heads(self) -> None:
+        """Each teacher's heads (e.g. ``decode_head``) that hold one of its recorders: ``_teacher_forward`` runs just
+        these after its backbone (and neck)."""
+        for run in self._teacher_runs.values():
+            run.heads = sorted({src.split('.')[0] for ref, r in self.recorders.items() if ref.startswith(run.prefix)
+                                for src in r.sources if src.split('.')[0].endswith('head')})
 
     def _drop_unused_recorders(self) -> None:
         """Detaches recorders that no connector or loss reads, so e.g. the teacher's decode head runs only when a
         configured connector or loss consumes teacher logits (recorders read only by ``channels_from`` served the
         build-time probe and are dropped too)."""
-        used = {ref for refs in self._connector_inputs.values() for ref in refs}
-        used |= {ref for inputs in self._loss_inputs.values() for ref in inputs.values()}
+        used = {ref for refs in self._connector_inputs.values() for ref in _refs(refs)}
+        used |= {ref for inputs in self._loss_inputs.values() for ref in _refs(list(inputs.values()))}
         for ref in [ref for ref in self.recorders if ref not in used]:
             self.recorders.pop(ref).detach()
-        self._teacher_heads = self._heads_of_teacher_recorders()
+        self._set_teacher_heads()
 
     # ------------------------------------------------------------------ building
+    @staticmethod
+    def _check_teacher_args(teacher: Optional[dict], teachers: Optional[dict]) -> None:
+        if (teacher is None) == (teachers is None):
+            raise ValueError('model: set teacher=dict(config=..., checkpoint=...) for one teacher or teachers=dict('
+                             '<name>=dict(config=..., checkpoint=...), ...) for several, '
+                             + ('not both.' if teacher is not None else 'got neither.'))
+        if teachers is not None:
+            if not isinstance(teachers, dict) or not teachers:
+                raise ValueError('model.teachers must be a non-empty dict(<name>=dict(config=..., checkpoint=...), '
+                                 f'...), got {teachers!r}.')
+            for name in teachers:
+                if not isinstance(name, str) or not name.isidentifier():
+                    raise ValueError(f'model.teachers: the teacher name {name!r} must be an identifier (letters, '
+                                     'digits, _): references name it as T.<teacher>.<recorder>.')
+
+    def _build_teachers(self, teacher: Optional[dict], teachers: Optional[dict],
+                        teacher_precision: Optional[str]) -> None:
+        """Builds every frozen teacher (``self.teacher``, or ``self.teachers[name]`` for several) and records how
+        each is run (``self._teacher_runs``: precision, input normalisation)."""
+        if teachers is None:
+            self.teacher = build_frozen_teacher(teacher, 'model.teacher')
+            specs = {None: ('model.teacher', 'T.', {})}
+        else:
+            self.teachers = nn.ModuleDict({name: build_frozen_teacher(spec, f'model.teachers.{name}')
+                                           for name, spec in teachers.items()})
+            specs = {name: (f'model.teachers.{name}', f'T.{name}.', spec) for name, spec in teachers.items()}
+        for name, (key, prefix, spec) in specs.items():
+            precision, precision_key = teacher_precision, 'model.teacher_precision'
+            if 'teacher_precision' in spec:
+                precision, precision_key = spec['teacher_precision'], f'{key}.teacher_precision'
+            if precision not in TEACHER_DTYPES:
+                raise ValueError(f'{precision_key} must be one of {sorted(TEACHER_DTYPES, key=str)}, '
+                                 f'got {precision!r}')
+            input_map = self._teacher_normalisation(self.data_preprocessor,
+                                                    getattr(self._teacher(name), 'data_preprocessor', None))
+            self._teacher_runs[name] = TeacherRun(key, prefix, TEACHER_DTYPES[precision], precision_key, input_map)
+
+    def _teacher(self, name: Optional[str]) -> nn.Module:
+        return self.teacher if name is None else self.teachers[name]
+
+    def teacher_modules(self) -> Dict[Optional[str], nn.Module]:
+        """Every frozen teacher by name (``{None: self.teacher}`` for the single ``teacher=``; empty when
+        ``student_only``)."""
+        return {name: self._teacher(name) for name in self._teacher_runs}
+
+    def _recorder_sides(self, student_recorders: Optional[dict], teacher_recorders: Optional[dict]) -> list:
+        """``(reference prefix, config key, network, recorder cfgs)`` of the student and of every teacher."""
+        sides = [('S.', 'model.student_recorders', self.student, student_recorders)]
+        if None in self._teacher_runs:
+            return sides + [('T.', 'model.teacher_recorders', self.teacher, teacher_recorders)]
+        teacher_recorders = dict(teacher_recorders or {})
+        unknown = sorted(set(teacher_recorders) - set(self._teacher_runs))
+        if unknown:
+            raise ValueError(f'model.teacher_recorders: {unknown} name no teacher of model.teachers '
+                             f'({", ".join(self._teacher_runs)}); with several teachers it is '
+                             'dict(<teacher>=dict(<recorder>=cfg, ...), ...).')
+        return sides + [(run.prefix, f'model.teacher_recorders.{name}', self.teachers[name],
+                         teacher_recorders.get(name)) for name, run in self._teacher_runs.items()]
+
     @staticmethod
     def _teacher_normalisation(s_pre, t_pre) -> Optional[Tuple[Tensor, Tensor, bool]]:
         """``(scale, shift, flip)`` mapping the student's network input to the teacher's, or None if they are equal.
@@ -263,7 +368,7 @@ class DistillSegmentor(BaseSegmentor):
     def _ordered_connectors(cfgs: dict) -> List[Tuple[str, dict]]:
         """Connectors in dependency order: one that reads ``C.x`` (in ``inputs`` or ``channels_from``) comes after x."""
         def refs(c: dict) -> List[str]:
-            return [r for r in [*c.get('inputs', []), *dict(c.get('channels_from') or {}).values()]
+            return [r for r in _refs([c.get('inputs', []), list(dict(c.get('channels_from') or {}).values())])
                     if isinstance(r, str) and r.startswith('C.')]
 
         pending, done, order = dict(cfgs), set(), []
@@ -282,9 +387,11 @@ class DistillSegmentor(BaseSegmentor):
         """Runs student and teacher once on a small input and returns every recorded tensor by reference."""
         modes = [(m, m.training) for m in self.modules()]
         self.eval()
-        # Models are built on the CPU and moved to the GPU by the runner afterwards, so the probe runs the teacher in
-        # full precision: shapes do not depend on it, and an fp16 teacher (CUDA only) must still build.
-        teacher_dtype, self.teacher_dtype = self.teacher_dtype, None
+        # Models are built on the CPU and moved to the GPU by the runner afterwards, so the probe runs the teachers
+        # in full precision: shapes do not depend on it, and an fp16 teacher (CUDA only) must still build.
+        dtypes = {name: run.dtype for name, run in self._teacher_runs.items()}
+        for run in self._teacher_runs.values():
+            run.dtype = None
         x = torch.randn(1, 3, *size, generator=torch.Generator().manual_seed(0))
         try:
             tensors = self.distill_tensors(x)[0]
@@ -294,14 +401,22 @@ class DistillSegmentor(BaseSegmentor):
             raise RuntimeError(f'model: the build-time probe forward at input size {size} failed ({err}). Set '
                                'model.probe_size to an input size both networks accept.') from err
         finally:
-            self.teacher_dtype = teacher_dtype
+            for name, run in self._teacher_runs.items():
+                run.dtype = dtypes[name]
             for m, mode in modes:
                 m.training = mode
 
-    def _resolve(self, where: str, ref: str, probe: Dict[str, object]):
+    def _resolve(self, where: str, ref, probe: Dict[str, object]):
+        if isinstance(ref, (list, tuple)):
+            return [self._resolve(f'{where}[{i}]', r, probe) for i, r in enumerate(ref)]
+        several = None not in self._teacher_runs
         if not isinstance(ref, str) or (ref[:2] not in ('S.', 'T.', 'C.') and ref != 'GT'):
-            raise ValueError(f'{where}: "{ref}" is not a tensor reference; use S.<recorder>, T.<recorder>, '
-                             'C.<connector> or GT.')
+            raise ValueError(f'{where}: "{ref}" is not a tensor reference; use S.<recorder>, '
+                             f'{"T.<teacher>.<recorder>" if several else "T.<recorder>"}, C.<connector> or GT.')
+        if several and ref.startswith('T.') and ref.split('.')[1] not in self._teacher_runs:
+            raise ValueError(f'{where}: "{ref}" names no teacher "{ref.split(".")[1]}"; with several teachers '
+                             f'(model.teachers: {", ".join(self._teacher_runs)}) a teacher reference is '
+                             'T.<teacher>.<recorder>.')
         if ref not in probe:
             known = sorted(probe)
             raise ValueError(f'{where}: unknown tensor reference "{ref}"; known: {known}.')
@@ -357,7 +472,7 @@ class DistillSegmentor(BaseSegmentor):
                 got = {k: _describe(v) if isinstance(v, Tensor) else type(v).__name__ for k, v in terms.items()}
                 raise ValueError(f'the loss must return a scalar tensor or a dict of them, got {got}')
         except (ValueError, RuntimeError, TypeError) as err:
-            sides = '; '.join(f'{arg}={ref} ({SIDES.get(ref[0], "labels")}) {_describe(args[arg])}'
+            sides = '; '.join(f'{arg}={ref} ({SIDES.get(_refs(ref)[0][0], "labels")}) {_describe(args[arg])}'
                               for arg, ref in inputs.items())
             raise ValueError(f'{where} ({cfg.get("type")}): student and teacher cannot be compared: {err} '
                              f'[{sides}]') from None
@@ -383,10 +498,10 @@ class DistillSegmentor(BaseSegmentor):
             del state_dict[key]
 
     def train(self, mode: bool = True) -> 'DistillSegmentor':
-        """Sets the train mode of the student and connectors; the teacher stays in eval mode."""
+        """Sets the train mode of the student and connectors; the teachers stay in eval mode."""
         super().train(mode)
-        if not self.student_only:
-            self.teacher.eval()
+        for teacher in [*self.teacher_modules().values(), *([self.teachers] if 'teachers' in self._modules else [])]:
+            teacher.eval()
         return self
 
     # ------------------------------------------------------------------ forward
@@ -396,32 +511,37 @@ class DistillSegmentor(BaseSegmentor):
             if not enabled:
                 recorder.reset()
 
-    def teacher_inputs(self, inputs: Tensor) -> Tensor:
-        """The student's normalised batch renormalised for the teacher (the same tensor if they agree)."""
-        return self._to_teacher_input(inputs, self._teacher_input_map)
+    def teacher_inputs(self, inputs: Tensor, name: Optional[str] = None) -> Tensor:
+        """The student's normalised batch renormalised for the teacher ``name`` (None: the single ``teacher=``; the
+        same tensor if the two agree)."""
+        return self._to_teacher_input(inputs, self._teacher_runs[name].input_map)
 
     @torch.no_grad()
     def _teacher_forward(self, inputs: Tensor) -> None:
-        inputs = self.teacher_inputs(inputs)
-        device = inputs.device.type
-        if self.teacher_dtype is torch.float16 and device != 'cuda':
-            raise RuntimeError('model.teacher_precision="fp16" needs CUDA; use "bf16" on the CPU.')
-        # no context at all for None: autocast(enabled=False) would switch off an outer --amp autocast
-        precision = torch.autocast(device, self.teacher_dtype) if self.teacher_dtype else contextlib.nullcontext()
-        with precision:
-            feats = self.teacher.extract_feat(inputs)
-            for head in self._teacher_heads:
-                getattr(self.teacher, head)(feats)
+        """Runs every teacher on its own normalisation of ``inputs``, in its own precision, as far as its recorders
+        need (backbone and neck, then only the heads that hold one)."""
+        for name, run in self._teacher_runs.items():
+            teacher, x = self._teacher(name), self.teacher_inputs(inputs, name)
+            device = x.device.type
+            if run.dtype is torch.float16 and device != 'cuda':
+                raise RuntimeError(f'{run.precision_key}="fp16" needs CUDA; use "bf16" on the CPU.')
+            # no context at all for None: autocast(enabled=False) would switch off an outer --amp autocast
+            precision = torch.autocast(device, run.dtype) if run.dtype else contextlib.nullcontext()
+            with precision:
+                feats = teacher.extract_feat(x)
+                for head in run.heads:
+                    getattr(teacher, head)(feats)
 
     def distill_tensors(self, inputs: Tensor, student_forward: Optional[Callable] = None) -> Tuple[dict, object]:
-        """Runs the teacher (``no_grad``) and the student with the recorders on, then every connector.
+        """Runs the teachers (``no_grad``) and the student with the recorders on, then every connector.
 
         Args:
             inputs: The normalised batch (the student's input; the teacher gets its own normalisation).
             student_forward: Runs the student on ``inputs``; defaults to its full forward (``_forward``).
 
         Returns:
-            ``(tensors, student_output)``: ``tensors`` maps every reference (``S.x``, ``T.x``, ``C.x``) to its value.
+            ``(tensors, student_output)``: ``tensors`` maps every reference (``S.x``, ``T.x`` or ``T.<teacher>.x``,
+            ``C.x``) to its value.
         """
         self._set_recording(True)
         try:
@@ -431,7 +551,7 @@ class DistillSegmentor(BaseSegmentor):
         finally:
             self._set_recording(False)
         for name, connector in self.connectors.items():
-            tensors[f'C.{name}'] = connector(*[tensors[ref] for ref in self._connector_inputs[name]])
+            tensors[f'C.{name}'] = connector(*[_lookup(tensors, ref) for ref in self._connector_inputs[name]])
         return tensors, output
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
@@ -501,9 +621,10 @@ class DistillSegmentor(BaseSegmentor):
         for name, loss in self.distill_losses.items():
             refs = self._loss_inputs[name]
             if rows is not None and 'GT' in refs.values() and rows.numel() == 0:
-                values[name] = _zero_like_graph([tensors[r] for r in refs.values() if r != 'GT'], loss.parameters())
+                values[name] = _zero_like_graph([_lookup(tensors, r) for r in refs.values() if r != 'GT'],
+                                                loss.parameters())
                 continue
-            args = {arg: tensors[ref] for arg, ref in refs.items()}
+            args = {arg: _lookup(tensors, ref) for arg, ref in refs.items()}
             if rows is not None and 'GT' in refs.values():
                 args = {arg: v if refs[arg] == 'GT' else
                         _take_rows(v, rows, batch, f'model.distill_losses.{name}.inputs.{arg}')

@@ -3,6 +3,7 @@ from .c2vkd import ChannelKLDivergence, CrossImageGramLoss, PixelDecoupledKD
 from .cirkd import PixelPairContrastLoss, PixelRegionContrastLoss
 from .cwd import ChannelWiseDivergence
 from .dist import DISTLoss
+from .ensemble import EnsembleKLDivergence
 from .fitnet import FitNetLoss
 from .hcl import HCLoss
 from .heteroakd import HeteroAKDLoss, LogitBCELoss, PixelKLDivergence
@@ -16,4 +17,4 @@ __all__ = ['HCLoss', 'StageMSELoss', 'ChannelWiseDivergence', 'HeteroAKDLoss', '
            'ClassWeightedCELoss', 'TRANSKD_CITYSCAPES_WEIGHTS', 'ChannelKLDivergence', 'CrossImageGramLoss',
            'PixelDecoupledKD', 'KAAdaptationLoss', 'KAAffinityLoss', 'FitNetLoss', 'PairwiseAffinityLoss', 'IFVLoss',
            'PixelPairContrastLoss', 'PixelRegionContrastLoss', 'DISTLoss',
-           'HolisticAdversarialLoss']
+           'HolisticAdversarialLoss', 'EnsembleKLDivergence']

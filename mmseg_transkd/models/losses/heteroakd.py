@@ -2,7 +2,8 @@
 
 No official code exists; the formulas follow seeds.md §2.2, and every [I] there is recorded where it is decided.
 """
-from typing import Optional
+import math
+from typing import List, Optional
 
 import torch
 import torch.nn as nn
@@ -159,14 +160,22 @@ class PixelKLDivergence(nn.Module):
         self.class_reduction = class_reduction
 
     def forward(self, preds_S: Tensors, preds_T: Tensors, gt: Optional[Tensor] = None) -> Tensor:
+        return self._kl(as_list(preds_S), [[z_t] for z_t in as_list(preds_T)], gt)
+
+    def _kl(self, s_list: List[Tensor], t_stages: List[List[Tensor]], gt: Optional[Tensor]) -> Tensor:
+        """The loss over the stages of ``s_list``; ``t_stages[i]`` holds stage i's teacher logits, one per teacher.
+        The target is the mean of their class probabilities at temperature T (one teacher: its own)."""
         total = 0.0
-        s_list = as_list(preds_S)
         with autocast_off(s_list):
-            for z_s, z_t in zip(s_list, as_list(preds_T)):
-                check_same_classes('PixelKLDivergence', z_s, z_t)
-                size = (z_t if self.grid == 'teacher' else z_s).shape[-2:]
-                z_s, z_t = resize_to(z_s.float(), size), resize_to(z_t.detach().float(), size)
-                log_p_t = F.log_softmax(z_t / self.tau, dim=1)
+            for z_s, zs_t in zip(s_list, t_stages):
+                for z_t in zs_t:
+                    check_same_classes(type(self).__name__, z_s, z_t)
+                size = (zs_t[0] if self.grid == 'teacher' else z_s).shape[-2:]
+                z_s = resize_to(z_s.float(), size)
+                log_ps = [F.log_softmax(resize_to(z_t.detach().float(), size) / self.tau, dim=1) for z_t in zs_t]
+                # log of the mean probability, without leaving log space: logsumexp over the teachers - log M
+                log_p_t = log_ps[0] if len(log_ps) == 1 else \
+                    torch.logsumexp(torch.stack(log_ps), dim=0) - math.log(len(log_ps))
                 kl = (log_p_t.exp() * (log_p_t - F.log_softmax(z_s / self.tau, dim=1))).sum(dim=1)
                 if self.class_reduction == 'mean':
                     kl = kl / z_s.shape[1]
