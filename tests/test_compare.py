@@ -147,6 +147,28 @@ def test_a_method_on_unlabeled_images_is_paired_with_the_student_alone(tmp_path,
         assert all('gt_sem_seg' not in s and '/train_extra/' in s.img_path for s in mixed['data_samples'][n:])
 
 
+def test_noise_seeds_at_equal_compute_only_when_asked(tmp_path, monkeypatch):
+    """The student alone's noise seeds rerun at equal compute by default; compute_noise_seeds=False (the quickstart's,
+    --no-compute-noise-seeds) keeps them at equal iterations only. Step costs 1 : 3 give the student 3x the budget."""
+    monkeypatch.chdir(REPO)
+    data = str(tmp_path / 'data')
+    make_street_scenes(data, n_train=2, n_val=1, size=(32, 64))
+    options = [f'{k}_dataloader.dataset.data_root={data}' for k in ('train', 'val', 'test')]
+    teacher = str(tmp_path / 'teacher.pth')
+    torch.save({'state_dict': {}}, teacher)
+    monkeypatch.setattr('mmseg_transkd.compare.comparison.step_costs', lambda kind, configs, base, *a: budget.Budget(
+        kind, base, {'s': 1.0, 'k': 3.0}))
+    planned = {}
+    for noise_at_compute in (True, False):
+        runs = Comparison(str(tmp_path / 'cmp'), Method('s', STUDENT), [Method('k', KD)], seeds=[0, 1], noise_seeds=[7],
+                          iters=4, budget='macs', compute_noise_seeds=noise_at_compute, teacher_checkpoint=teacher,
+                          cfg_options=options).plan()
+        planned[noise_at_compute] = [(r.name, r.seed, r.iters) for r in runs]
+    at_iters = [('s', 0, 4), ('k', 0, 4), ('s', 1, 4), ('k', 1, 4), ('s', 7, 4)]
+    assert planned[True] == at_iters + [('s', 0, 12), ('s', 1, 12), ('s', 7, 12)]
+    assert planned[False] == at_iters + [('s', 0, 12), ('s', 1, 12)]
+
+
 def test_unequal_budgets_and_bad_names_are_refused_before_training(tmp_path, monkeypatch):
     teacher = 'configs/demo/segformer_tiny-b2_demo.py'  # 1200 iterations, the student 800
     monkeypatch.chdir(REPO)

@@ -68,25 +68,37 @@ def test_generated_data_reads_through_mmseg_cityscapes(tmp_path):
 
 
 def run_quickstart(work, data):
-    cmd = [sys.executable, 'tools/quickstart.py', '--work-dir', work, '--data-root', data, '--train', '6', '--val',
-           '3', '--teacher-iters', '8', '--student-iters', '4', '--seeds', '0', '--noise-seeds',
+    cmd = [sys.executable, 'tools/quickstart.py', '--work-dir', work, '--data-root', data, '--train', '15', '--extra',
+           '4', '--val', '3', '--teacher-iters', '8', '--student-iters', '4', '--seeds', '0', '--noise-seeds',
            '--log-interval', '2', '--grid-images', '2']
     env = dict(__import__('os').environ, PATH=ENV_PATH + ':' + __import__('os').environ.get('PATH', ''))
     return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900, env=env)
 
 
 def test_shortened_quickstart_end_to_end_and_reuse(tmp_path):
-    """One seed per run (the full quickstart runs two, and a third for the student alone; tests/test_compare.py
-    checks the intervals and the noise statement on two seeds)."""
+    """One seed per run (the full quickstart runs three, and two more for the student alone; tests/test_compare.py
+    checks the intervals and the noise statement on two seeds), the default methods and budget (KD and TransKD-Base,
+    equal iterations and equal compute by MACs)."""
     work, data = str(tmp_path / 'qs'), str(tmp_path / 'data')
     res = run_quickstart(work, data)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     out = res.stdout
-    methods = ['KD (Hinton, T=1)', 'TransKD-Base', 'TransKD-GL', 'TransKD-EA']
-    assert re.search(r'^student alone\s+0\s+\d+\.\d\d\s+—\s+—\s+reference', out, re.M)
+    methods = ['KD (Hinton, T=1)', 'TransKD-Base']
+    # the few-label regime's data: 15 labeled scenes listed for the student, 4 unlabeled ones
+    assert len(open(osp.join(data, 'splits', 'train_15.txt')).read().split()) == 15
+    assert sum(len(f) for _, _, f in __import__('os').walk(osp.join(data, 'leftImg8bit', 'train_extra'))) == 4
+    equal_iters, equal_compute = out.split('At equal compute (MACs per training step)')[:2]
+    assert re.search(r'^student alone\s+0\s+\d+\.\d\d\s+—\s+—\s+reference', equal_iters, re.M)
+    # equal compute: 4 iterations of TransKD-Base, the most expensive; the student alone's step (4 labeled crops)
+    # costs 0.692 GMACs, TransKD-Base's (4 labeled + 4 unlabeled crops and the teacher) 3.630, KD's 3.266: the
+    # student gets floor(4 x 3.630 / 0.692) = 20 iterations, KD floor(4 x 3.630 / 3.266) = 4 (its own runs)
+    assert re.search(r'^student alone\s+0\s+20\s+\d+\.\d\d\s+—\s+—\s+reference', equal_compute, re.M)
+    assert re.search(r'^KD \(Hinton, T=1\)\s+0\s+4\s+\d+\.\d\d\s+[-+]\d+\.\d\d \(n=1\)', equal_compute, re.M)
     for name in methods:
-        assert re.search(rf'^{re.escape(name)}\s+0\s+\d+\.\d\d\s+[-+]\d+\.\d\d \(n=1\)\s+—\s+one seed', out, re.M)
+        assert re.search(rf'^{re.escape(name)}\s+0\s+\d+\.\d\d\s+[-+]\d+\.\d\d \(n=1\)\s+—\s+one seed', equal_iters,
+                         re.M)
         assert f'- {name}: ' in out and 'from a single seed' in out
+    assert 'TransKD-GL' not in out and 'TransKD-EA' not in out
     assert 'student alone: the reference (one seed: its seed-to-seed noise is unknown)' in out
     # the teacher and one row for every student: they share the deployable size (the connectors are training-only)
     teacher = re.findall(r'^teacher \(MiT-B2 layout\)\s+([\d,]+)\s', out, re.M)
@@ -96,14 +108,15 @@ def test_shortened_quickstart_end_to_end_and_reuse(tmp_path):
     assert 'synthetic' in report and '![loss curves](loss_curves.png)' in report
     assert '![comparison](comparison.png)' in report and 'paired t interval' in report
     assert all(n in report for n in ['student alone'] + methods)
-    for png in ('loss_curves.png', 'predictions.png', 'comparison.png'):
+    for png in ('loss_curves.png', 'predictions.png', 'comparison.png', 'comparison_equal_compute.png'):
         img = cv2.imread(osp.join(work, png))
         assert img is not None and img.shape[0] > 200 and img.shape[1] > 800
     assert osp.isfile(osp.join(work, 'teacher', 'teacher.pth'))
 
     again = run_quickstart(work, data)
     assert again.returncode == 0
-    assert again.stdout.count('reusing the finished run') == 6 and 'data: reusing' in again.stdout
+    # the teacher, the student alone at 4 and at 20 iterations, KD and TransKD-Base (KD's 4 are its own runs')
+    assert again.stdout.count('reusing the finished run') == 5 and 'data: reusing' in again.stdout
 
 
 def test_get_flops_reports_each_component_under_both_counters():

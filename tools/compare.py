@@ -50,6 +50,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'this machine (time) or from its MACs per step (macs: 3 x student forward + teacher forward '
                         '+ 3 x connectors, deterministic); the schedule is rescaled as with --iters and both tables '
                         'are reported (default: iters)')
+    p.add_argument('--no-compute-noise-seeds', dest='compute_noise_seeds', action='store_false',
+                   help='with --budget time / macs, train the --noise-seeds of the student alone at equal iterations '
+                        'only (each equal-compute run costs as much as the most expensive method\'s run)')
     teacher = p.add_mutually_exclusive_group()
     teacher.add_argument('--teacher', metavar='CONFIG',
                          help='train this teacher config first (once) and distil from its checkpoint')
@@ -100,7 +103,8 @@ def main(argv=None) -> None:
         args.work_dir, student, methods, seeds=args.seeds, noise_seeds=args.noise_seeds,
         teacher=Method('teacher', args.teacher) if args.teacher else None, teacher_checkpoint=args.teacher_checkpoint,
         teacher_iters=args.teacher_iters, teacher_seed=args.teacher_seed, iters=args.iters, budget=args.budget,
-        cfg_options=args.cfg_options, checkpoint_interval=args.checkpoint_interval, gpus=args.gpus, say=say)
+        compute_noise_seeds=args.compute_noise_seeds, cfg_options=args.cfg_options,
+        checkpoint_interval=args.checkpoint_interval, gpus=args.gpus, say=say)
     outcome = comparison.run()
     command = 'python tools/compare.py ' + ' '.join(shlex.quote(a) for a in (argv if argv is not None
                                                                               else sys.argv[1:]))

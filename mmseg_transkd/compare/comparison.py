@@ -86,6 +86,9 @@ class Comparison:
             every run gets as many iterations as fit in the compute of the most expensive config's ``iters``, from a
             timed calibration of each config's step on this machine or from its MACs per step (see ``budget.py``);
             the outcome's ``compute`` holds those runs.
+        compute_noise_seeds (bool): Also train the student alone's noise seeds at equal compute. Each such run costs
+            as much as a run of the most expensive method; without them the equal-compute table pairs the seeds of
+            ``seeds`` and its noise band is the student's std over those. Defaults to True.
         cfg_options (Sequence[str]): ``key=value`` overrides applied to every run, teacher included.
         checkpoint_interval (int, optional): Checkpoint every this many iterations (resume points).
         key_extra (str): Text that is part of every run's key (e.g. a description of generated data).
@@ -98,7 +101,7 @@ class Comparison:
                  noise_seeds: Sequence[int] = (), teacher: Optional[Method] = None,
                  teacher_checkpoint: Optional[str] = None, teacher_iters: Optional[int] = None,
                  teacher_seed: int = 0, iters: Optional[int] = None, budget: str = 'iters',
-                 cfg_options: Sequence[str] = (),
+                 compute_noise_seeds: bool = True, cfg_options: Sequence[str] = (),
                  checkpoint_interval: Optional[int] = None, key_extra: str = '', gpus: int = 1,
                  capture: bool = False, say: Callable[[str], None] = print) -> None:
         names = [student.name] + [m.name for m in methods]
@@ -119,6 +122,7 @@ class Comparison:
         self.teacher_iters, self.teacher_seed = teacher_iters, teacher_seed
         self.iters, self.cfg_options, self.checkpoint_interval = iters, list(cfg_options), checkpoint_interval
         self.budget_kind, self.budget = budget, None  # the Budget once planned
+        self.compute_noise_seeds = list(noise_seeds) if compute_noise_seeds else []
         self.key_extra, self.gpus, self.capture, self.say = key_extra, gpus, capture, say
 
     # ----------------------------------------------------------------- planning
@@ -173,7 +177,7 @@ class Comparison:
             base = next(iter(budgets.values()))
             self.budget = self._budget(base)
             longer = {m.name: m for m in [self.student] + self.methods if self.budget.iters[m.name] != base}
-            for seed in self.seeds + self.noise_seeds:
+            for seed in self.seeds + self.compute_noise_seeds:
                 runs += [self._run(m, seed, 'student' if m is self.student else 'method', self.budget.iters[m.name])
                          for m in longer.values() if seed in self.seeds or m is self.student]
         return runs
@@ -205,7 +209,7 @@ class Comparison:
             outcome.results[name] = {s: done[name, s, base] for s in self.seeds + self.noise_seeds
                                      if (name, s, base) in done}
         if self.budget is not None:
-            outcome.compute = replace(outcome, budget=self.budget, results={n: {
-                s: done[n, s, self.budget.iters[n]] for s in self.seeds + self.noise_seeds
+            outcome.compute = replace(outcome, budget=self.budget, noise_seeds=self.compute_noise_seeds, results={n: {
+                s: done[n, s, self.budget.iters[n]] for s in self.seeds + self.compute_noise_seeds
                 if (n, s, self.budget.iters[n]) in done} for n in names})
         return outcome

@@ -8,11 +8,12 @@ not given away by its colour; nearer objects occlude farther ones. Everything is
 
 Files: ``leftImg8bit/{split}/{city}/{city}_{seq:06d}_{frame:06d}_leftImg8bit.png`` and
 ``gtFine/{split}/{city}/..._gtFine_labelTrainIds.png`` — read by mmseg's ``CityscapesDataset`` as they are; extra
-scenes without labels in ``leftImg8bit/train_extra/`` (Cityscapes' layout for its extra images) on request.
+scenes without labels in ``leftImg8bit/train_extra/`` (Cityscapes' layout for its extra images) and lists of the first k
+training scenes (``splits/train_<k>.txt``, a few-label subset read through mmseg's ``ann_file``) on request.
 """
 import os
 import os.path as osp
-from typing import Dict, Tuple
+from typing import Dict, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -177,7 +178,7 @@ def _scene(h: int, w: int, rng: np.random.Generator) -> Tuple[np.ndarray, np.nda
 
 
 def make_street_scenes(root: str, n_train: int = 60, n_val: int = 20, size: Tuple[int, int] = (128, 256),
-                       seed: int = 0, n_extra: int = 0) -> Dict[str, int]:
+                       seed: int = 0, n_extra: int = 0, subsets: Sequence[int] = ()) -> Dict[str, int]:
     """Writes the dataset under ``root``; returns the number of images per split.
 
     Args:
@@ -188,8 +189,14 @@ def make_street_scenes(root: str, n_train: int = 60, n_val: int = 20, size: Tupl
         n_extra: Extra scenes without labels, in ``leftImg8bit/train_extra/<city>/`` like Cityscapes' 19,998 extra
             images (for distillation on unlabeled images, docs/unlabeled.md). Their own split index, so adding them
             leaves train and val as they are. Defaults to 0 (none; the returned dict then has no ``train_extra``).
+        subsets: For each k, ``splits/train_<k>.txt`` lists the first k training scenes (by index), one
+            ``<city>/<stem>`` per line as mmseg's ``ann_file`` reads them (under ``data_prefix``, without the
+            suffix): a labeled subset for a student with few labels. Defaults to () (none).
     """
-    counts = {}
+    bad = [k for k in subsets if not 0 < k <= n_train]
+    if bad:
+        raise ValueError(f'subsets: {bad} are not between 1 and the {n_train} training scenes')
+    counts, names = {}, []
     splits = [('train', n_train), ('val', n_val)] + ([('train_extra', n_extra)] if n_extra else [])
     for split, n in splits:
         cities = CITIES[split]
@@ -198,6 +205,8 @@ def make_street_scenes(root: str, n_train: int = 60, n_val: int = 20, size: Tupl
             img, label = _scene(size[0], size[1], rng)
             city = cities[i % len(cities)]
             stem = f'{city}_{i // len(cities):06d}_000019'
+            if split == 'train':
+                names.append(f'{city}/{stem}')
             files = [('leftImg8bit', '_leftImg8bit.png', img[..., ::-1])]
             if split != 'train_extra':  # the extra images come without labels
                 files.append(('gtFine', '_gtFine_labelTrainIds.png', label))
@@ -206,4 +215,8 @@ def make_street_scenes(root: str, n_train: int = 60, n_val: int = 20, size: Tupl
                 os.makedirs(folder, exist_ok=True)
                 cv2.imwrite(osp.join(folder, stem + suffix), np.ascontiguousarray(arr))
         counts[split] = n
+    for k in subsets:
+        os.makedirs(osp.join(root, 'splits'), exist_ok=True)
+        with open(osp.join(root, 'splits', f'train_{k}.txt'), 'w') as f:
+            f.write(''.join(f'{name}\n' for name in names[:k]))
     return counts

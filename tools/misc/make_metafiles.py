@@ -132,6 +132,7 @@ TRAINED_ALONE_COLLECTION = {
     'mobilenet-v2-os16_city': 'Knowledge Adaptation', 'mobilenet-v2-os16_voc12aug': 'Knowledge Adaptation',
     'mobilenet-v2-os16_context': 'Knowledge Adaptation',
     'segformer_tiny-b0_demo': 'TransKD', 'segformer_tiny-b2_demo': 'TransKD',
+    'segformer_tiny-b0_demo_15-labels': 'TransKD',
     'fcn_tiny-r18-d8_demo': 'Knowledge Adaptation', 'mobilenet-v2-os16_tiny_demo': 'Knowledge Adaptation',
     'deeplabv3plus_tiny-r18_demo': 'Multi-teacher KD',
 }
