@@ -114,6 +114,10 @@ def test_iters_rescale_the_schedule_and_tiny_budgets_stay_valid():
     tiny = dict(o.split('=') for o in schedule_options(cfg, STUDENT, 2, 1))
     assert int(tiny['param_scheduler.0.end']) > int(tiny['param_scheduler.0.begin'])
     assert tiny['default_hooks.checkpoint.interval'] == '1'
+    # TF-DeepLab's poly (KA's demo student): ClosedFormPolyLR decays over max_decay_steps = 200, its own length
+    ka = 'configs/demo/mobilenet-v2-os16_tiny_demo.py'
+    opts = dict(o.split('=') for o in schedule_options(Config.fromfile(str(REPO / ka)), ka, 50, None))
+    assert opts['train_cfg.max_iters'] == opts['param_scheduler.0.max_decay_steps'] == '50'
 
 
 def test_a_method_on_unlabeled_images_is_paired_with_the_student_alone(tmp_path, monkeypatch):

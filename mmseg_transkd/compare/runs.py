@@ -66,8 +66,9 @@ def schedule_options(cfg: Config, config: str, iters: Optional[int], checkpoint_
     """``--cfg-options`` giving ``cfg`` a budget of ``iters`` iterations and validating once, at the end.
 
     Every iteration count of the schedule is scaled by ``iters / max_iters``: the ``begin``/``end`` of each
-    iteration-based ``param_scheduler`` (so warm-up and decay keep their shape) and the checkpoint interval (so a
-    run that dies can be resumed); ``checkpoint_interval`` sets the latter explicitly.
+    iteration-based ``param_scheduler`` and its ``max_decay_steps`` (``ClosedFormPolyLR``), so warm-up and decay keep
+    their shape, and the checkpoint interval (so a run that dies can be resumed); ``checkpoint_interval`` sets the
+    latter explicitly.
     """
     old = max_iters(cfg, config)
     new = old if iters is None else iters
@@ -83,6 +84,8 @@ def schedule_options(cfg: Config, config: str, iters: Optional[int], checkpoint_
             opts.append(f'{prefix}.begin={begin}')
             if 'end' in sched:  # at least one iteration long, even for tiny budgets
                 opts.append(f'{prefix}.end={max(begin + 1, round(sched["end"] * new / old))}')
+            if 'max_decay_steps' in sched:  # a decay length of its own (ClosedFormPolyLR), not a begin/end window
+                opts.append(f'{prefix}.max_decay_steps={max(1, round(sched["max_decay_steps"] * new / old))}')
     ckpt = (cfg.get('default_hooks') or {}).get('checkpoint')
     if ckpt is not None:
         interval = checkpoint_interval or max(1, min(new, round(ckpt.get('interval', old) * new / old)))
