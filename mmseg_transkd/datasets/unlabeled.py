@@ -33,14 +33,10 @@ from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATA_SAMPLERS, DATASETS
 
+from ..utils.config import type_name
 from .seeded import SAMPLE, UNLABELED, SeededIndex, SeededInfiniteSampler, derive_seed, seeded_generators
 
 KEY = 'train_dataloader.dataset'  # where a LabeledUnlabeledDataset sits; errors name the keys below it
-
-
-def _type_name(transform) -> str:
-    t = transform.get('type') if isinstance(transform, dict) else type(transform)
-    return (t if isinstance(t, str) else getattr(t, '__name__', '')).split('.')[-1]
 
 
 def label_free_pipeline(pipeline: Sequence) -> list:
@@ -49,7 +45,7 @@ def label_free_pipeline(pipeline: Sequence) -> list:
     Geometry and photometric transforms apply to the image as for the labeled samples."""
     out, changed = [], []
     for t in pipeline:
-        name = _type_name(t)
+        name = type_name(t.get('type') if isinstance(t, dict) else type(t)) or ''
         if name.endswith('LoadAnnotations'):
             changed.append(f'{name} dropped')
             continue

@@ -45,17 +45,12 @@ from mmseg_transkd.datasets.seeded import (STEP, SeededDefaultSampler, SeededInf
                                            derive_seed, seed_generators)
 from mmseg_transkd.datasets.unlabeled import LabeledUnlabeledSampler, check_unlabeled_training
 from mmseg_transkd.utils.checks import check_checkpoint_fits, checkpoint_problem
+from mmseg_transkd.utils.config import type_name
 
 STATE_KEY = 'exact_resume'
 # MMEngine's samplers -> their seeded counterparts, per loop (a seeded sampler maps to itself)
 ITER_SAMPLERS = {'InfiniteSampler': 'SeededInfiniteSampler', 'LabeledUnlabeledSampler': 'LabeledUnlabeledSampler'}
 EPOCH_SAMPLERS = {'DefaultSampler': 'SeededDefaultSampler'}
-
-
-def _type_name(value) -> Optional[str]:
-    if isinstance(value, str):
-        return value.split('.')[-1]
-    return getattr(value, '__name__', None)
 
 
 def seeded_dataloader_cfg(dataloader: Union[dict, object], samplers: Dict[str, str]) -> Union[dict, object]:
@@ -69,7 +64,7 @@ def seeded_dataloader_cfg(dataloader: Union[dict, object], samplers: Dict[str, s
         return dataloader
     cfg = copy.deepcopy(dataloader)
     sampler = cfg.get('sampler')
-    name = _type_name(sampler.get('type')) if isinstance(sampler, dict) else None
+    name = type_name(sampler.get('type')) if isinstance(sampler, dict) else None
     if name in samplers:
         sampler['type'] = samplers[name]
     elif name not in samplers.values():
@@ -78,7 +73,7 @@ def seeded_dataloader_cfg(dataloader: Union[dict, object], samplers: Dict[str, s
     if isinstance(sampler, dict):
         _fill_batch_size(sampler, cfg.get('batch_size'))
     dataset = cfg.get('dataset')
-    if isinstance(dataset, dict) and _type_name(dataset.get('type')) != SeededSampleDataset.__name__:
+    if isinstance(dataset, dict) and type_name(dataset.get('type')) != SeededSampleDataset.__name__:
         cfg['dataset'] = dict(type='SeededSampleDataset', dataset=dataset)
     return cfg
 
@@ -245,7 +240,7 @@ class ExactResumeEpochBasedTrainLoop(_ExactResume, EpochBasedTrainLoop):
     def __init__(self, runner, dataloader, max_epochs: int, val_begin: int = 1, val_interval: int = 1,
                  dynamic_intervals=None) -> None:
         sampler = dataloader.get('sampler') if isinstance(dataloader, dict) else None
-        if isinstance(sampler, dict) and _type_name(sampler.get('type')) == LabeledUnlabeledSampler.__name__:
+        if isinstance(sampler, dict) and type_name(sampler.get('type')) == LabeledUnlabeledSampler.__name__:
             raise ValueError('train_dataloader.sampler: LabeledUnlabeledSampler never ends an epoch; train with '
                              "train_cfg=dict(type='IterBasedTrainLoop', max_iters=...) instead of by epochs.")
         super().__init__(runner, seeded_dataloader_cfg(dataloader, EPOCH_SAMPLERS),

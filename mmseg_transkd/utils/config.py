@@ -1,6 +1,6 @@
 """Loading configs given as files or as ``package::relative/path.py`` (the form ``_base_`` accepts)."""
 import os.path as osp
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from mmengine.config import Config
 
@@ -23,6 +23,14 @@ def resolve_config_path(path: str, key: str = 'config') -> str:
     if not osp.isfile(full):
         raise FileNotFoundError(f'{key}: config file "{path}" not found.')
     return full
+
+
+def type_name(value) -> Optional[str]:
+    """The registered name a config ``type`` stands for: a string without its scope (``'mmseg.X'`` -> ``'X'``), or
+    a class's ``__name__``; None for anything else."""
+    if isinstance(value, str):
+        return value.split('.')[-1]
+    return getattr(value, '__name__', None)
 
 
 def load_config(path: str, key: str = 'config') -> Config:
