@@ -18,6 +18,7 @@ from mmengine.registry import init_default_scope
 
 import mmseg_transkd  # noqa: F401  (registers the plugin and its recipes)
 from mmseg_transkd.models.distillers.recipes import recipe_names
+from mmseg_transkd.models.teacher import teacher_model_cfg
 from mmseg_transkd.utils import load_config, teacher_specs
 from mmseg_transkd.analysis.pair_check import check_pair, format_table
 
@@ -44,12 +45,6 @@ def _segmentor(path: str, role: str):
     return model, {}
 
 
-def _teacher_model(spec, key: str):
-    """The model cfg of a distiller's teacher spec (its ``config``: a dict or a config file)."""
-    config = spec['config']
-    return load_config(config, f'{key}.config').model if isinstance(config, str) else config
-
-
 def _check_builds(model_cfg, what: str) -> None:
     """The pair itself must build, or every recipe would fail for the same reason: one message instead."""
     from mmseg.registry import MODELS
@@ -67,7 +62,7 @@ def main(argv=None) -> None:
         teachers = {f'teacher{i + 1}': (_segmentor(path, 'teacher config')[0], path)
                     for i, path in enumerate(args.teacher)}
     elif distiller_teachers:
-        teachers = {key.split('.')[-1]: (_teacher_model(spec, key), f'{key} of {args.student}')
+        teachers = {key.split('.')[-1]: (teacher_model_cfg(spec, key), f'{key} of {args.student}')
                     for key, spec in distiller_teachers.items()}
     else:
         raise SystemExit(f'{args.student} is not a distiller config: give a TEACHER_CONFIG too.')
