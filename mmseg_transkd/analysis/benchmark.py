@@ -110,6 +110,21 @@ def _total(losses: dict) -> torch.Tensor:
     return sum(v for k, v in losses.items() if 'loss' in k)
 
 
+def time_interleaved(fns: Dict[str, Callable[[], None]], rounds: int, warmup: int,
+                     now: Callable[[], float]) -> Dict[str, List[float]]:
+    """Seconds of every call of every step over ``rounds`` interleaved rounds (one call of each step per round, in
+    order) after ``warmup`` untimed rounds, so drift of the machine's load hits every step alike. ``now`` reads the
+    clock (after synchronising the device, where that matters)."""
+    times = {name: [] for name in fns}
+    for i in range(warmup + rounds):
+        for name, fn in fns.items():
+            start = now()
+            fn()
+            if i >= warmup:
+                times[name].append(now() - start)
+    return times
+
+
 class Steps:
     """The step kinds of one config (``MODES``, and ``OFFICIAL_MODES`` if asked for), each a zero-argument callable."""
 
@@ -223,14 +238,7 @@ class Steps:
 
     def time_rounds(self, iters: int, warmup: int) -> Dict[str, List[float]]:
         """Interleaved rounds (a, b, c, a, b, c, ...) so drift of the machine hits all three alike."""
-        times = {m: [] for m in self.fns}
-        for i in range(warmup + iters):
-            for mode, fn in self.fns.items():
-                start = self._now()
-                fn()
-                if i >= warmup:
-                    times[mode].append(self._now() - start)
-        return times
+        return time_interleaved(self.fns, iters, warmup, self._now)
 
 
 class OfficialSteps:

@@ -171,16 +171,13 @@ def median_step_seconds(steps: Mapping[str, Callable[[], None]], rounds: int, wa
                         clock: Callable[[], float] = time.perf_counter,
                         sync: Callable[[], None] = lambda: None) -> Dict[str, float]:
     """Median seconds per call of every step, over ``rounds`` interleaved rounds (one call of each step per round)
-    after ``warmup`` untimed rounds."""
-    times = {n: [] for n in steps}
-    for i in range(warmup + rounds):
-        for name, fn in steps.items():
-            sync()
-            start = clock()
-            fn()
-            sync()
-            if i >= warmup:
-                times[name].append(clock() - start)
+    after ``warmup`` untimed rounds (the benchmark's ``time_interleaved``)."""
+    from ..analysis.benchmark import time_interleaved
+
+    def now() -> float:
+        sync()
+        return clock()
+    times = time_interleaved(dict(steps), rounds, warmup, now)
     return {n: statistics.median(v) for n, v in times.items()}
 
 
